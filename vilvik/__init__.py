@@ -1,0 +1,38 @@
+"""Vilvik: a self-hostable web service for PyGAD genetic-algorithm experiments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import api, cli, config, database, errors, redis_connection, web
+from .extensions import db, limiter, migrate
+
+# Alembic's scripts live beside the package, in the project's top-level migrations/.
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, commands."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    config.load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    limiter.init_app(app)
+    redis_connection.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)

@@ -1,0 +1,69 @@
+"""Who is calling: bearer API keys with scopes for the API."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from flask import g, request
+from sqlalchemy import select
+
+from .errors import ScopeRequired, Unauthorized
+from .extensions import db
+from .ids import API_KEY_PREFIX, hash_secret
+from .models import ApiKey, User, as_utc, utcnow
+
+# Recording every use would turn each read into a write; a minute's precision is enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+F = TypeVar("F", bound=Callable)
+
+
+def bearer_secret() -> str | None:
+    """The key in ``Authorization: Bearer <key>``, if the header has that form."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret.startswith(API_KEY_PREFIX) or len(secret) > 200:
+        return None
+    return secret
+
+
+def authenticate() -> ApiKey:
+    """The request's usable API key; every failure looks the same to the caller."""
+    secret = bearer_secret()
+    if secret is None:
+        raise Unauthorized()
+    key = db.session.scalar(select(ApiKey).where(ApiKey.secret_hash == hash_secret(secret)))
+    now = utcnow()
+    if key is None or not key.is_usable(now):
+        raise Unauthorized()
+    last_used = as_utc(key.last_used_at)
+    if last_used is None or now - last_used > LAST_USED_PRECISION or key.last_used_ip != request.remote_addr:
+        key.last_used_at = now
+        key.last_used_ip = request.remote_addr
+        db.session.commit()
+    return key
+
+
+def require_scope(scope: str) -> Callable[[F], F]:
+    """Authenticate the API key and demand ``scope``; sets ``g.api_key`` and ``g.account``."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            key = authenticate()
+            if scope not in key.scopes:
+                raise ScopeRequired(scope)
+            g.api_key = key
+            g.account = key.user
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def current_account() -> User:
+    return g.account

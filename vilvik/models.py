@@ -1,0 +1,164 @@
+"""Database tables, in SQLAlchemy 2 typed style."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .ids import API_KEY_DISPLAY_LENGTH, new_result_id, new_submission_id
+
+TIERS = ("free", "premium")
+SCOPES = (
+    "imports:write",
+    "submissions:read",
+    "submissions:write",
+    "results:read",
+    "results:write",
+    "code-uploads:read",
+    "code-uploads:write",
+    "webhooks:read",
+    "webhooks:write",
+)
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; a callable so every row gets its own time."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    tier: Mapped[str] = mapped_column(String(16), default="free")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    api_keys: Mapped[list[ApiKey]] = relationship(back_populates="user")
+
+
+class ApiKey(db.Model):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(API_KEY_DISPLAY_LENGTH), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    last_used_ip: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship(back_populates="api_keys")
+
+    def is_usable(self, now: datetime) -> bool:
+        """Revoked, expired and inactive-owner keys all fail the same way."""
+        expires_at = as_utc(self.expires_at)
+        return (
+            self.revoked_at is None
+            and (expires_at is None or expires_at > now)
+            and self.user.is_active
+        )
+
+
+class Submission(db.Model):
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_submission_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16))  # import | web | api
+    ga_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    code: Mapped[dict[str, str]] = mapped_column(JSON)
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    parent_result_id: Mapped[int | None] = mapped_column(
+        ForeignKey("results.id", ondelete="SET NULL", use_alter=True, name="fk_submissions_parent_result")
+    )
+    current_result_id: Mapped[int | None] = mapped_column(
+        ForeignKey("results.id", ondelete="SET NULL", use_alter=True, name="fk_submissions_current_result")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+    current_result: Mapped[Result | None] = relationship(foreign_keys=[current_result_id], post_update=True)
+    parent_result: Mapped[Result | None] = relationship(foreign_keys=[parent_result_id], post_update=True)
+    results: Mapped[list[Result]] = relationship(
+        back_populates="submission", foreign_keys="Result.submission_id", order_by="Result.id"
+    )
+
+    @property
+    def status(self) -> str:
+        """An imported submission arrives finished: its result exists."""
+        return "succeeded" if self.current_result_id is not None else "queued"
+
+
+class Result(db.Model):
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(10), unique=True, default=new_result_id)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # imported | verified
+    name: Mapped[str] = mapped_column(String(200), default="")
+    is_shared: Mapped[bool] = mapped_column(default=False)
+    best_solution: Mapped[list[float]] = mapped_column(JSON)
+    # A number, or a list of numbers for multi-objective runs.
+    best_solution_fitness: Mapped[Any] = mapped_column(JSON)
+    best_solutions_fitness: Mapped[list[Any]] = mapped_column(JSON)
+    generations_completed: Mapped[int]
+    best_solution_generation: Mapped[int]
+    best_solution_idx: Mapped[int | None]
+    gene_type_single: Mapped[bool | None]
+    population: Mapped[list[list[float]] | None] = mapped_column(JSON)
+    last_generation_fitness: Mapped[list[Any] | None] = mapped_column(JSON)
+    stopped_reason: Mapped[str | None] = mapped_column(String(200))
+    continued_from_id: Mapped[int | None] = mapped_column(ForeignKey("results.id", ondelete="SET NULL"))
+    superseded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="results", foreign_keys=[submission_id])
+    continued_from: Mapped[Result | None] = relationship(remote_side=[id], foreign_keys=[continued_from_id])
+
+    @property
+    def imported(self) -> bool:
+        return self.kind == "imported"
+
+    @property
+    def badges(self) -> list[str]:
+        return [self.kind]
+
+
+class IdempotencyRecord(db.Model):
+    """The first answer to a create, replayed for the same key and body."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response_body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    response_location: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

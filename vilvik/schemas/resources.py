@@ -1,0 +1,56 @@
+"""How stored objects are shown to API clients."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from ..models import as_utc
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with its zone; SQLite hands timestamps back without one."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
+
+
+class ResultSchema(Schema):
+    id = fields.String(attribute="public_id")
+    submission_id = fields.Function(lambda result: result.submission.public_id)
+    name = fields.String()
+    kind = fields.String()
+    imported = fields.Boolean()
+    badges = fields.List(fields.String())
+    superseded = fields.Function(lambda result: result.superseded_at is not None)
+    is_shared = fields.Boolean()
+    best_solution = fields.Raw()
+    best_solution_fitness = fields.Raw()
+    best_solutions_fitness = fields.Raw()
+    generations_completed = fields.Integer()
+    best_solution_generation = fields.Integer()
+    best_solution_idx = fields.Integer(allow_none=True)
+    gene_type_single = fields.Boolean(allow_none=True)
+    population = fields.Raw(allow_none=True)
+    last_generation_fitness = fields.Raw(allow_none=True)
+    stopped_reason = fields.String(allow_none=True)
+    continued_from = fields.Function(
+        lambda result: result.continued_from.public_id if result.continued_from else None
+    )
+    created_at = UtcDateTime()
+
+
+class SubmissionSchema(Schema):
+    id = fields.String(attribute="public_id")
+    status = fields.String()
+    name = fields.String()
+    description = fields.String()
+    submission_type = fields.Function(lambda submission: submission.source)
+    source = fields.String()
+    ga_parameters = fields.Raw()
+    code = fields.Raw()
+    origin = fields.Raw(allow_none=True)
+    result_id = fields.Function(
+        lambda submission: submission.current_result.public_id if submission.current_result else None
+    )
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()

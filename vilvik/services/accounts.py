@@ -1,0 +1,109 @@
+"""Users and their API keys."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from ..extensions import db
+from ..ids import API_KEY_DISPLAY_LENGTH, hash_secret, new_api_key_secret
+from ..models import SCOPES, TIERS, ApiKey, User, utcnow
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out, in words for the operator."""
+
+
+@dataclass(frozen=True)
+class NewKey:
+    key: ApiKey
+    secret: str  # shown once, never stored
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, password: str, tier: str = "free") -> User:
+    """A new account; the password is kept only as a salted hash."""
+    email = normalise_email(email)
+    if "@" not in email:
+        raise AccountError(f"{email!r} is not an email address")
+    if len(password) < 8:
+        raise AccountError("the password must have at least 8 characters")
+    if tier not in TIERS:
+        raise AccountError(f"unknown tier {tier!r}; expected one of {', '.join(TIERS)}")
+    if find_user(email) is not None:
+        raise AccountError(f"a user {email} already exists")
+    user = User(email=email, password_hash=generate_password_hash(password), tier=tier)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_tier(email: str, tier: str) -> User:
+    if tier not in TIERS:
+        raise AccountError(f"unknown tier {tier!r}; expected one of {', '.join(TIERS)}")
+    user = find_user(email)
+    if user is None:
+        raise AccountError(f"no user {email}")
+    user.tier = tier
+    db.session.commit()
+    return user
+
+
+def create_api_key(user: User, scopes: list[str], name: str = "", expires_at: datetime | None = None) -> NewKey:
+    """A new key; its secret is returned once and only its SHA-256 is stored."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise AccountError(f"unknown scope(s) {', '.join(unknown)}; expected some of {', '.join(SCOPES)}")
+    if not scopes:
+        raise AccountError("a key needs at least one scope")
+    secret = new_api_key_secret()
+    key = ApiKey(
+        user=user,
+        name=name,
+        prefix=secret[:API_KEY_DISPLAY_LENGTH],
+        secret_hash=hash_secret(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+    )
+    db.session.add(key)
+    db.session.commit()
+    return NewKey(key=key, secret=secret)
+
+
+def any_user_exists() -> bool:
+    return db.session.scalar(select(User.id).limit(1)) is not None
+
+
+def random_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def revoke_api_key(prefix: str, email: str | None = None) -> int:
+    """Revoke the live key with this display prefix (of this account, when given).
+
+    Display prefixes are short, so two keys can share one: then nothing is revoked and the
+    caller must narrow the choice.
+    """
+    query = select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
+    if email is not None:
+        query = query.join(ApiKey.user).where(User.email == normalise_email(email))
+    keys = db.session.scalars(query).all()
+    if not keys:
+        raise AccountError(f"no live key with prefix {prefix}")
+    if len(keys) > 1:
+        raise AccountError(f"{len(keys)} live keys share the prefix {prefix}; name the account with --email")
+    for key in keys:
+        key.revoked_at = utcnow()
+    db.session.commit()
+    return len(keys)

@@ -1,0 +1,77 @@
+"""Creating an import: a submission and its imported result, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..extensions import db
+from ..models import Result, Submission, User
+from . import idempotency
+from .idempotency import StoredResponse
+from .quotas import account_lock, consume_import_quota, peek_import_quota
+
+
+def result_url(base_url: str, result: Result) -> str:
+    return f"{base_url}/app/result/{result.public_id}/"
+
+
+def submission_api_url(base_url: str, submission: Submission) -> str:
+    return f"{base_url}/api/v1/submissions/{submission.public_id}"
+
+
+def _build_records(user: User, data: dict[str, Any]) -> tuple[Submission, Result]:
+    result_data = data["result"]
+    submission = Submission(
+        user=user,
+        name=data["name"],
+        description=data["description"],
+        source="import",
+        ga_parameters=data["ga_parameters"],
+        code=data["code"],
+        origin=data["origin"],
+    )
+    result = Result(
+        submission=submission,
+        kind="imported",
+        name=data["name"],
+        best_solution=result_data["best_solution"],
+        best_solution_fitness=result_data["best_solution_fitness"],
+        best_solutions_fitness=result_data["best_solutions_fitness"],
+        generations_completed=result_data["generations_completed"],
+        best_solution_generation=result_data["best_solution_generation"],
+        best_solution_idx=result_data["best_solution_idx"],
+        gene_type_single=result_data["gene_type_single"],
+        population=result_data["population"],
+        last_generation_fitness=result_data["last_generation_fitness"],
+    )
+    submission.current_result = result
+    return submission, result
+
+
+def create_import(user: User, data: dict[str, Any], *, base_url: str, idempotency_key: str | None = None,
+                  request_fingerprint: str = "") -> StoredResponse:
+    """Store a validated import, counted against the account's quota, or replay an earlier one.
+
+    The account lock makes the replay check, the quota and the insert one step for the account,
+    so concurrent imports can neither exceed the quota nor store a key's request twice.
+    """
+    with account_lock(user):
+        if idempotency_key:
+            replay = idempotency.find_replay(user, idempotency_key, request_fingerprint)
+            if replay is not None:
+                return replace(replay, headers=peek_import_quota(user).headers())
+        quota = consume_import_quota(user)
+        submission, result = _build_records(user, data)
+        db.session.add_all([submission, result])
+        db.session.flush()
+        response = StoredResponse(
+            status=201,
+            body={"id": submission.public_id, "result_id": result.public_id,
+                  "result_url": result_url(base_url, result)},
+            location=submission_api_url(base_url, submission),
+        )
+        if idempotency_key:
+            idempotency.remember(user, idempotency_key, request_fingerprint, response)
+        db.session.commit()
+    return replace(response, headers=quota.headers())

@@ -1,0 +1,27 @@
+"""Loading an account's own objects; another account's ids are indistinguishable from unknown ones."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Result, Submission, User
+
+
+def get_own_result(user: User, public_id: str) -> Result:
+    result = db.session.scalar(
+        select(Result).join(Result.submission).where(Result.public_id == public_id, Submission.user_id == user.id)
+    )
+    if result is None:
+        raise NotFound(f"No result {public_id!r}.")
+    return result
+
+
+def get_own_submission(user: User, public_id: str) -> Submission:
+    submission = db.session.scalar(
+        select(Submission).where(Submission.public_id == public_id, Submission.user_id == user.id)
+    )
+    if submission is None:
+        raise NotFound(f"No submission {public_id!r}.")
+    return submission

@@ -1,0 +1,96 @@
+"""Per-account import quotas by tier, counted in Redis through Flask-Limiter's rate limiter."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app
+from limits import RateLimitItem, parse_many
+
+from ..errors import RateLimited, ServiceUnavailable
+from ..extensions import limiter
+from ..models import User
+from ..redis_connection import get_redis
+
+
+@dataclass(frozen=True)
+class QuotaState:
+    """The tightest of an account's windows, as the X-RateLimit-* headers report it."""
+
+    limit: int
+    remaining: int
+    reset_at: int  # epoch seconds
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.reset_at - time.time()))
+
+
+def import_limits(tier: str) -> list[RateLimitItem]:
+    """The tier's import windows from configuration (e.g. "10 per hour", "50 per day")."""
+    return [item for text in current_app.config["TIERS"][tier]["imports"] for item in parse_many(text)]
+
+
+def _identity(user: User) -> str:
+    return f"imports/account/{user.id}"
+
+
+def _state(user: User) -> tuple[QuotaState, bool]:
+    """The tightest window and whether every window still has room."""
+    states = []
+    for item in import_limits(user.tier):
+        stats = limiter.limiter.get_window_stats(item, _identity(user))
+        states.append(QuotaState(item.amount, max(0, stats.remaining), math.ceil(stats.reset_time)))
+    exhausted = [state for state in states if state.remaining == 0]
+    if exhausted:
+        return max(exhausted, key=lambda state: state.reset_at), False
+    return min(states, key=lambda state: (state.remaining, state.reset_at)), True
+
+
+def peek_import_quota(user: User) -> QuotaState:
+    return _state(user)[0]
+
+
+def consume_import_quota(user: User) -> QuotaState:
+    """Count one import against every window, or raise 429 and count nothing.
+
+    Callers hold ``account_lock``: testing all windows and then hitting them is only atomic
+    because no other import of the account runs in between.
+    """
+    state, has_room = _state(user)
+    if not has_room:
+        raise RateLimited(
+            f"Import limit reached for the {user.tier} tier ({state.limit}); retry in {state.retry_after()} s.",
+            details={"limit": state.limit, "tier": user.tier},
+            headers={"Retry-After": str(state.retry_after()), **state.headers()},
+        )
+    for item in import_limits(user.tier):
+        limiter.limiter.hit(item, _identity(user))
+    return _state(user)[0]
+
+
+@contextmanager
+def account_lock(user: User) -> Iterator[None]:
+    """Serialize one account's creates across processes and machines."""
+    lock = get_redis().lock(
+        f"vilvik:lock:account:{user.id}",
+        timeout=60,
+        blocking_timeout=current_app.config["IMPORT_LOCK_WAIT_SECONDS"],
+    )
+    if not lock.acquire():
+        raise ServiceUnavailable("Too many concurrent requests for this account; try again shortly.",
+                                 headers={"Retry-After": "2"})
+    try:
+        yield
+    finally:
+        lock.release()
