@@ -94,7 +94,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     if not config["REDIS_URL"]:
         config["REDIS_URL"] = ensure_embedded_redis(app.instance_path)
-    config["MAX_CONTENT_LENGTH"] = int(config["MAX_IMPORT_BYTES"])
+    # No body anywhere may be larger than an import; json_body() enforces the import limit itself.
+    config["MAX_CONTENT_LENGTH"] = int(config["MAX_IMPORT_BYTES"]) + 1
     config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(config["REDIS_URL"])
     config["RATELIMIT_KEY_PREFIX"] = "vilvik"
     config["RATELIMIT_HEADERS_ENABLED"] = False

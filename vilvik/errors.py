@@ -16,7 +16,7 @@ from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import limiter
+from .extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +147,17 @@ def handle_rate_limit_exceeded(error: RateLimitExceeded):
                           headers=headers)
 
 
+def _discard_transaction() -> None:
+    """Whatever the failed request wrote is rolled back before anything else reads the session."""
+    try:
+        db.session.rollback()
+    except Exception:  # the database itself may be what failed
+        log.warning("rollback after a failed request failed too", exc_info=True)
+
+
 def handle_backend_down(error: Exception):
-    log.error("backend unavailable: %s", type(error).__name__)
+    log.error("backend unavailable: %s: %s", type(error).__name__, str(error).splitlines()[0][:200])
+    _discard_transaction()
     if not is_api_request():
         return _html_error(503, "Service unavailable")
     return error_response(503, ServiceUnavailable.code, ServiceUnavailable.message, headers={"Retry-After": "5"})
@@ -156,6 +165,7 @@ def handle_backend_down(error: Exception):
 
 def handle_unexpected(error: Exception):
     log.exception("unhandled error in %s %s (request %s)", request.method, request.path, g.get("request_id"))
+    _discard_transaction()
     if not is_api_request():
         return _html_error(500, "Something went wrong")
     return error_response(500, "internal_error", "An internal error occurred; quote the request id when reporting it.")

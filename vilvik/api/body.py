@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
-from ..errors import InvalidJson, UnsupportedMediaType
+from ..errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType
 
 
 def _reject_constant(name: str) -> Any:
@@ -44,6 +44,12 @@ def json_body() -> Any:
     """The request's JSON body; the size limit is enforced while reading, chunked or not."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
-    # Raises RequestEntityTooLarge (413) past MAX_CONTENT_LENGTH, before reading the excess.
+    limit = current_app.config["MAX_IMPORT_BYTES"]
+    # Werkzeug refuses a declared Content-Length over this at once, and stops a chunked body
+    # here: reading one byte past the limit is how an over-long chunked body shows itself.
+    request.max_content_length = limit + 1
     raw = request.get_data(cache=False)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.",
+                              details={"limit_bytes": limit})
     return parse_json(raw)
