@@ -12,6 +12,7 @@ from pathlib import Path
 from dataclasses import dataclass
 
 import pytest
+import redis
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -26,11 +27,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory) -> str:
+def redis_url(tmp_path_factory):
     configured = os.environ.get("VILVIK_TEST_REDIS_URL")
     if configured:
-        return configured
-    return ensure_embedded_redis(str(tmp_path_factory.mktemp("redis-instance")))
+        yield configured
+        return
+    url = ensure_embedded_redis(str(tmp_path_factory.mktemp("redis-instance")))
+    yield url
+    redis.Redis.from_url(url).shutdown(nosave=True)
 
 
 @pytest.fixture()

@@ -99,3 +99,6 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(config["REDIS_URL"])
     config["RATELIMIT_KEY_PREFIX"] = "vilvik"
     config["RATELIMIT_HEADERS_ENABLED"] = False
+    # The flood guard fails open while Redis is down; imports still answer 503 then, as their
+    # quota cannot be counted.
+    config["RATELIMIT_SWALLOW_ERRORS"] = True

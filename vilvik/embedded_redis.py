@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 # sun_path holds 108 bytes on Linux, including the terminating NUL.
 _MAX_SOCKET_PATH = 107
@@ -38,10 +40,16 @@ def socket_path(instance_path: str) -> Path:
 
 
 def _answers(sock: Path) -> bool:
+    if not sock.exists():
+        return False
+    # One attempt: the client's default retries with backoff would only delay the answer.
+    client = redis.Redis(unix_socket_path=str(sock), socket_timeout=1, retry=Retry(NoBackoff(), 0))
     try:
-        return bool(redis.Redis(unix_socket_path=str(sock), socket_timeout=1).ping())
+        return bool(client.ping())
     except (redis.ConnectionError, redis.TimeoutError, OSError):
         return False
+    finally:
+        client.close()
 
 
 def ensure_embedded_redis(instance_path: str, wait_seconds: float = 10.0) -> str:

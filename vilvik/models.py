@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .extensions import db
 from .ids import API_KEY_DISPLAY_LENGTH, new_result_id, new_submission_id
 
+# Python None is SQL NULL in these columns, not the JSON value null.
+NULLABLE_JSON = JSON(none_as_null=True)
+
 TIERS = ("free", "premium")
 SCOPES = (
     "imports:write",
@@ -89,7 +92,7 @@ class Submission(db.Model):
     source: Mapped[str] = mapped_column(String(16))  # import | web | api
     ga_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     code: Mapped[dict[str, str]] = mapped_column(JSON)
-    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    origin: Mapped[dict[str, Any] | None] = mapped_column(NULLABLE_JSON)
     parent_result_id: Mapped[int | None] = mapped_column(
         ForeignKey("results.id", ondelete="SET NULL", use_alter=True, name="fk_submissions_parent_result")
     )
@@ -129,8 +132,8 @@ class Result(db.Model):
     best_solution_generation: Mapped[int]
     best_solution_idx: Mapped[int | None]
     gene_type_single: Mapped[bool | None]
-    population: Mapped[list[list[float]] | None] = mapped_column(JSON)
-    last_generation_fitness: Mapped[list[Any] | None] = mapped_column(JSON)
+    population: Mapped[list[list[float]] | None] = mapped_column(NULLABLE_JSON)
+    last_generation_fitness: Mapped[list[Any] | None] = mapped_column(NULLABLE_JSON)
     stopped_reason: Mapped[str | None] = mapped_column(String(200))
     continued_from_id: Mapped[int | None] = mapped_column(ForeignKey("results.id", ondelete="SET NULL"))
     superseded_at: Mapped[datetime | None]

@@ -23,13 +23,13 @@ class QuotaState:
 
     limit: int
     remaining: int
-    reset_at: int  # epoch seconds
+    reset_at: float  # epoch seconds
 
     def headers(self) -> dict[str, str]:
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset_at),
+            "X-RateLimit-Reset": str(math.ceil(self.reset_at)),
         }
 
     def retry_after(self) -> int:
@@ -50,7 +50,7 @@ def _state(user: User) -> tuple[QuotaState, bool]:
     states = []
     for item in import_limits(user.tier):
         stats = limiter.limiter.get_window_stats(item, _identity(user))
-        states.append(QuotaState(item.amount, max(0, stats.remaining), math.ceil(stats.reset_time)))
+        states.append(QuotaState(item.amount, max(0, stats.remaining), stats.reset_time))
     exhausted = [state for state in states if state.remaining == 0]
     if exhausted:
         return max(exhausted, key=lambda state: state.reset_at), False
