@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,12 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
-    """Build the app: settings, extensions, blueprints, error handlers, commands."""
+    """Build the app: settings, extensions, blueprints, error handlers, commands.
+
+    The instance folder (SQLite file, embedded Redis, generated secret) is ``instance_path``,
+    else VILVIK_INSTANCE_PATH, else Flask's default ``instance/`` beside the package.
+    """
+    instance_path = instance_path or os.environ.get("VILVIK_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     config.load_config(app, test_config)
     register_extensions(app)
