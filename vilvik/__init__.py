@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from . import api, cli, config, database, errors, redis_connection, web
-from .extensions import db, limiter, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 # Alembic's scripts live beside the package, in the project's top-level migrations/.
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -37,8 +37,15 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     limiter.init_app(app)
     redis_connection.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.account.login"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    # Bearer keys, not cookies: nothing for a cross-site form to ride on.
+    for blueprint in (api.bp, *api.RESOURCES):
+        csrf.exempt(blueprint)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)

@@ -1,4 +1,4 @@
-"""Who is calling: bearer API keys with scopes for the API."""
+"""Who is calling: bearer API keys with scopes for the API, session sign-in for the pages."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import g, request
 from sqlalchemy import select
 
 from .errors import ScopeRequired, Unauthorized
-from .extensions import db
+from .extensions import db, login_manager
 from .ids import API_KEY_PREFIX, hash_secret
 from .models import ApiKey, User, as_utc, utcnow
 
@@ -67,3 +67,15 @@ def require_scope(scope: str) -> Callable[[F], F]:
 
 def current_account() -> User:
     return g.account
+
+
+@login_manager.user_loader
+def load_session_user(session_id: str) -> User | None:
+    """The signed-in user, unless the password changed since (see ``User.get_id``)."""
+    user_id, _, password_tag = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.get_id() != session_id:
+        return None
+    return user

@@ -41,6 +41,16 @@ class DefaultConfig:
     # Created with a key on the first `vilvik-server serve`, so the README's curl works at once.
     DEMO_EMAIL = "demo@vilvik.local"
 
+    # Whether anyone reaching the site may create an account.
+    ALLOW_SIGNUP = True
+    # Sign-in attempts per client address and per email.
+    LOGIN_LIMIT = "10 per minute"
+    DASHBOARD_PAGE_SIZE = 25
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     JSON_SORT_KEYS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
@@ -102,3 +112,6 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     # The flood guard fails open while Redis is down; imports still answer 503 then, as their
     # quota cannot be counted.
     config["RATELIMIT_SWALLOW_ERRORS"] = True
+    # Behind HTTPS, cookies never travel in clear.
+    if str(config["PUBLIC_URL"] or "").startswith("https://"):
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True

@@ -2,8 +2,10 @@
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from datetime import datetime
 
 from sqlalchemy import DateTime
@@ -20,3 +22,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Limits name their own key functions; the address is only the fallback.
 limiter = Limiter(key_func=get_remote_address)
+login_manager = LoginManager()
+csrf = CSRFProtect()

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -40,7 +41,7 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc)
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +52,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="user")
+
+    def get_id(self) -> str:
+        """The session's user id, bound to the password: changing it signs out other sessions."""
+        return f"{self.id}:{self.password_hash[-16:]}"
 
 
 class ApiKey(db.Model):
@@ -82,7 +87,7 @@ class ApiKey(db.Model):
 
 class Submission(db.Model):
     __tablename__ = "submissions"
-    __table_args__ = (Index("ix_submissions_user_created", "user_id", "created_at"),)
+    __table_args__ = (Index("ix_submissions_user_created", "user_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_submission_id)
@@ -99,10 +104,14 @@ class Submission(db.Model):
     current_result_id: Mapped[int | None] = mapped_column(
         ForeignKey("results.id", ondelete="SET NULL", use_alter=True, name="fk_submissions_current_result")
     )
+    version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship()
+    versions: Mapped[list[SubmissionVersion]] = relationship(
+        back_populates="submission", order_by="SubmissionVersion.number", cascade="all, delete-orphan"
+    )
     current_result: Mapped[Result | None] = relationship(foreign_keys=[current_result_id], post_update=True)
     parent_result: Mapped[Result | None] = relationship(foreign_keys=[parent_result_id], post_update=True)
     results: Mapped[list[Result]] = relationship(
@@ -127,13 +136,16 @@ class Result(db.Model):
     best_solution: Mapped[list[float]] = mapped_column(JSON)
     # A number, or a list of numbers for multi-objective runs.
     best_solution_fitness: Mapped[Any] = mapped_column(JSON)
-    best_solutions_fitness: Mapped[list[Any]] = mapped_column(JSON)
+    # The large arrays are loaded only where they are shown (deferred).
+    best_solutions_fitness: Mapped[list[Any]] = mapped_column(JSON, deferred=True)
+    # At most HISTORY_PREVIEW_POINTS values of the history, for lists and sparklines.
+    history_preview: Mapped[list[float]] = mapped_column(JSON, default=list)
     generations_completed: Mapped[int]
     best_solution_generation: Mapped[int]
     best_solution_idx: Mapped[int | None]
     gene_type_single: Mapped[bool | None]
-    population: Mapped[list[list[float]] | None] = mapped_column(NULLABLE_JSON)
-    last_generation_fitness: Mapped[list[Any] | None] = mapped_column(NULLABLE_JSON)
+    population: Mapped[list[list[float]] | None] = mapped_column(NULLABLE_JSON, deferred=True)
+    last_generation_fitness: Mapped[list[Any] | None] = mapped_column(NULLABLE_JSON, deferred=True)
     stopped_reason: Mapped[str | None] = mapped_column(String(200))
     continued_from_id: Mapped[int | None] = mapped_column(ForeignKey("results.id", ondelete="SET NULL"))
     superseded_at: Mapped[datetime | None]
@@ -149,6 +161,22 @@ class Result(db.Model):
     @property
     def badges(self) -> list[str]:
         return [self.kind]
+
+
+class SubmissionVersion(db.Model):
+    """The code and parameters of a submission as they were; a save adds one, never rewrites one."""
+
+    __tablename__ = "submission_versions"
+    __table_args__ = (UniqueConstraint("submission_id", "number", name="uq_submission_version_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    ga_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    code: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="versions")
 
 
 class IdempotencyRecord(db.Model):

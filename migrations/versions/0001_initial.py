@@ -1,4 +1,4 @@
-"""accounts, keys, submissions, results, idempotency
+"""accounts, keys, submissions and their versions, results, idempotency
 
 Revision ID: 0001
 Revises: 
@@ -76,6 +76,7 @@ def upgrade():
     sa.Column('origin', sa.JSON(), nullable=True),
     sa.Column('parent_result_id', sa.Integer(), nullable=True),
     sa.Column('current_result_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
@@ -83,7 +84,7 @@ def upgrade():
     sa.UniqueConstraint('public_id')
     )
     with op.batch_alter_table('submissions', schema=None) as batch_op:
-        batch_op.create_index('ix_submissions_user_created', ['user_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_submissions_user_created', ['user_id', 'created_at', 'id'], unique=False)
 
     op.create_table('results',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -95,6 +96,7 @@ def upgrade():
     sa.Column('best_solution', sa.JSON(), nullable=False),
     sa.Column('best_solution_fitness', sa.JSON(), nullable=False),
     sa.Column('best_solutions_fitness', sa.JSON(), nullable=False),
+    sa.Column('history_preview', sa.JSON(), nullable=False),
     sa.Column('generations_completed', sa.Integer(), nullable=False),
     sa.Column('best_solution_generation', sa.Integer(), nullable=False),
     sa.Column('best_solution_idx', sa.Integer(), nullable=True),
@@ -113,6 +115,18 @@ def upgrade():
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_results_submission_id'), ['submission_id'], unique=False)
 
+    op.create_table('submission_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('ga_parameters', sa.JSON(), nullable=False),
+    sa.Column('code', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('submission_id', 'number', name='uq_submission_version_number')
+    )
+
     # submissions and results point at each other: the second direction is added once both exist.
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_foreign_key('fk_submissions_current_result', 'results', ['current_result_id'], ['id'],
@@ -129,6 +143,7 @@ def downgrade():
         batch_op.drop_constraint('fk_submissions_parent_result', type_='foreignkey')
         batch_op.drop_constraint('fk_submissions_current_result', type_='foreignkey')
 
+    op.drop_table('submission_versions')
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_results_submission_id'))
 

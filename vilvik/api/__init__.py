@@ -1,5 +1,5 @@
 """The JSON API, mounted at /api/v1."""
 
-from .v1 import bp
+from .v1 import RESOURCES, bp
 
-__all__ = ["bp"]
+__all__ = ["RESOURCES", "bp"]

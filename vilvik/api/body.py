@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import current_app, request
 
 from ..errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def parse_json(raw: bytes) -> Any:
-    """Parse standard JSON: no NaN/Infinity, no duplicate keys, UTF-8 (a BOM is tolerated)."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidJson(f"The request body is not UTF-8 (byte {error.start}).") from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object_without_duplicates)
-    except json.JSONDecodeError as error:
-        raise InvalidJson(f"The request body is not valid JSON: {error.msg} at line {error.lineno}, "
-                          f"column {error.colno}.") from None
-    except ValueError as error:
-        raise InvalidJson(f"The request body is not valid JSON: {error}.") from None
-    except RecursionError:
-        raise InvalidJson("The request body is nested too deeply.") from None
+from ..strict_json import NotStrictJson, parse_strict_json
 
 
 def json_body() -> Any:
@@ -52,4 +22,7 @@ def json_body() -> Any:
     if len(raw) > limit:
         raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.",
                               details={"limit_bytes": limit})
-    return parse_json(raw)
+    try:
+        return parse_strict_json(raw)
+    except NotStrictJson as error:
+        raise InvalidJson(f"The request body is not valid JSON: {error}.") from None

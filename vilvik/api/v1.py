@@ -22,7 +22,9 @@ def guard_limit() -> str:
     return current_app.config["API_GUARD_LIMIT"]
 
 
-for child in (health.bp, imports.bp, results.bp, submissions.bp):
+RESOURCES = (health.bp, imports.bp, results.bp, submissions.bp)
+
+for child in RESOURCES:
     bp.register_blueprint(child)
 
 limiter.limit(guard_limit, key_func=guard_key, scope="api-guard")(bp)

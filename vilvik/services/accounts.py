@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..errors import NotFound
 from ..extensions import db
 from ..ids import API_KEY_DISPLAY_LENGTH, hash_secret, new_api_key_secret
 from ..models import SCOPES, TIERS, ApiKey, User, utcnow
+
+
+_DUMMY_HASH = generate_password_hash("timing equaliser")
 
 
 class AccountError(ValueError):
@@ -107,3 +111,38 @@ def revoke_api_key(prefix: str, email: str | None = None) -> int:
         key.revoked_at = utcnow()
     db.session.commit()
     return len(keys)
+
+
+def authenticate_password(email: str, password: str) -> User | None:
+    """The active user with this email and password, else None (same answer for both failures)."""
+    user = find_user(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)  # spend the same time as a real check
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("the current password is wrong")
+    if len(new) < 8:
+        raise AccountError("the password must have at least 8 characters")
+    user.password_hash = generate_password_hash(new)
+    db.session.commit()
+
+
+def list_keys(user: User) -> list[ApiKey]:
+    return list(db.session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id.desc())))
+
+
+def revoke_own_key(user: User, key_id: int) -> ApiKey:
+    """Revoke one of the user's keys; another user's key is as unknown as a missing one."""
+    key = db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user.id))
+    if key is None:
+        raise NotFound("No such key.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        db.session.commit()
+    return key

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from ..charts import history_preview
 from ..extensions import db
-from ..models import Result, Submission, User
+from ..models import Result, Submission, SubmissionVersion, User
 from . import idempotency
 from .idempotency import StoredResponse
 from .quotas import account_lock, consume_import_quota, peek_import_quota
@@ -30,6 +31,7 @@ def _build_records(user: User, data: dict[str, Any]) -> tuple[Submission, Result
         ga_parameters=data["ga_parameters"],
         code=data["code"],
         origin=data["origin"],
+        versions=[SubmissionVersion(number=1, ga_parameters=data["ga_parameters"], code=data["code"])],
     )
     result = Result(
         submission=submission,
@@ -38,6 +40,7 @@ def _build_records(user: User, data: dict[str, Any]) -> tuple[Submission, Result
         best_solution=result_data["best_solution"],
         best_solution_fitness=result_data["best_solution_fitness"],
         best_solutions_fitness=result_data["best_solutions_fitness"],
+        history_preview=history_preview(result_data["best_solutions_fitness"]),
         generations_completed=result_data["generations_completed"],
         best_solution_generation=result_data["best_solution_generation"],
         best_solution_idx=result_data["best_solution_idx"],

@@ -1,0 +1,47 @@
+"""The dashboard's list of submissions: keyset pages, one query a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import contains_eager
+
+from ..extensions import db
+from ..models import Result, Submission, User
+
+
+@dataclass(frozen=True)
+class Page:
+    submissions: list[Submission]
+    next_cursor: str | None  # the public id of the last row shown
+
+
+def dashboard_page(user: User, after: str | None, size: int) -> Page:
+    """The user's submissions, newest first, starting after the submission ``after``.
+
+    The cursor is a row's public id; rows are ordered by (created_at, id), which the
+    (user_id, created_at, id) index serves without sorting, however many rows there are.
+    """
+    query = (
+        select(Submission)
+        .outerjoin(Result, Submission.current_result_id == Result.id)
+        .options(contains_eager(Submission.current_result))
+        .where(Submission.user_id == user.id)
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(size + 1)
+    )
+    if after:
+        anchor = db.session.execute(
+            select(Submission.created_at, Submission.id).where(Submission.public_id == after,
+                                                               Submission.user_id == user.id)
+        ).first()
+        if anchor is not None:
+            query = query.where(or_(
+                Submission.created_at < anchor.created_at,
+                and_(Submission.created_at == anchor.created_at, Submission.id < anchor.id),
+            ))
+    rows = list(db.session.scalars(query).unique())
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, rows[-1].public_id if has_more else None)
