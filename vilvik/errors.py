@@ -114,8 +114,8 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return response
 
 
-def _html_error(status: int, title: str) -> tuple[str, int]:
-    return render_template("error.html", status=status, title=title), status
+def _html_error(status: int, title: str, detail: str = "") -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, detail=detail), status
 
 
 def handle_api_error(error: ApiError):
@@ -127,7 +127,7 @@ def handle_api_error(error: ApiError):
 def handle_http_exception(error: HTTPException):
     status = error.code or 500
     if not is_api_request():
-        return _html_error(status, error.name)
+        return _html_error(status, error.name, error.description or "")
     headers = {}
     if status == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)

@@ -1,5 +1,5 @@
 """The server-rendered pages."""
 
-from .views import bp
+from .site import bp
 
 __all__ = ["bp"]

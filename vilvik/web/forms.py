@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, FloatField, IntegerField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, widgets)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..engine.code import CODE_ROLES, ENTRY_SUFFIX
@@ -43,17 +44,17 @@ class CheckboxesField(SelectMultipleField):
 
 class KeyForm(FlaskForm):
     name = StringField("Name", validators=[Optional(), Length(max=100)])
-    scopes = CheckboxesField("Scopes", choices=[(scope, scope) for scope in SCOPES],
+    scopes = CheckboxesField("Scopes", choices=[SelectChoice(scope) for scope in SCOPES],
                              validators=[DataRequired("Choose at least one scope.")])
     expires_in_days = IntegerField("Expires after (days)", validators=[Optional(), NumberRange(1, 3650)])
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes state: nothing but the CSRF token."""
+NONE = "none"
 
 
-def _choices(names: tuple[str, ...], empty: str) -> list[tuple[str, str]]:
-    return [("", empty)] + [(name, name) for name in names]
+def _choices(names: tuple[str, ...], empty: str, disabled: bool = False) -> list[SelectChoice]:
+    choices = [SelectChoice("", empty)] + [SelectChoice(name) for name in names]
+    return choices + [SelectChoice(NONE, "none (disabled)")] if disabled else choices
 
 
 # Parameters edited as form fields; every other parameter is edited as JSON.
@@ -61,7 +62,6 @@ COMMON_PARAMETERS = ("num_generations", "sol_per_pop", "num_parents_mating", "nu
                      "init_range_low", "init_range_high", "parent_selection_type", "crossover_type",
                      "mutation_type", "keep_elitism", "random_seed")
 NULLABLE_CHOICES = ("crossover_type", "mutation_type")
-NONE = "none"
 
 
 class EditForm(FlaskForm):
@@ -75,10 +75,8 @@ class EditForm(FlaskForm):
     init_range_low = FloatField("Initial range, low", validators=[Optional()])
     init_range_high = FloatField("Initial range, high", validators=[Optional()])
     parent_selection_type = SelectField("Parent selection", choices=_choices(PARENT_SELECTION_TYPES, "(default: sss)"))
-    crossover_type = SelectField("Crossover", choices=_choices(CROSSOVER_TYPES, "(default: single_point)")
-                                 + [(NONE, "none (disabled)")])
-    mutation_type = SelectField("Mutation", choices=_choices(MUTATION_TYPES, "(default: random)")
-                                + [(NONE, "none (disabled)")])
+    crossover_type = SelectField("Crossover", choices=_choices(CROSSOVER_TYPES, "(default: single_point)", True))
+    mutation_type = SelectField("Mutation", choices=_choices(MUTATION_TYPES, "(default: random)", True))
     keep_elitism = IntegerField("Elitism (keep_elitism)", validators=[Optional()])
     random_seed = IntegerField("Random seed", validators=[Optional()])
     other_parameters = TextAreaField("Other parameters (JSON object)")
@@ -117,8 +115,8 @@ class EditForm(FlaskForm):
             entry = (getattr(self, f"entry_{role}").data or "").strip()
             if source.strip():
                 code[role] = source
-                if entry:
-                    code[role + ENTRY_SUFFIX] = entry
+            if entry:  # kept even without a source, so that the mistake is reported, not dropped
+                code[role + ENTRY_SUFFIX] = entry
         return code
 
     def field_for(self, path: str):
