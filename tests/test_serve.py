@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -75,7 +76,9 @@ def test_serve_prints_a_demo_key_that_the_spec_curl_example_uses(served):
     assert status == "201", body
     created = json.loads(body)
     assert created["result_url"] == f"{url}/app/result/{created['result_id']}/"
-    worker_alive = subprocess.run(["pgrep", "-f", "vilvik worker"], capture_output=True)
-    assert worker_alive.returncode == 0
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in children]
+    assert any("-m vilvik worker" in command for command in commands), commands
+    assert any("gunicorn" in command for command in commands), commands
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=40) == 0

@@ -33,6 +33,8 @@ class DefaultConfig:
     }
     # Flood guard on every API endpoint, counted per API key (or per address without one).
     API_GUARD_LIMIT = "600 per minute"
+    # Flood guard per client address, over every API endpoint.
+    API_ADDRESS_LIMIT = "3000 per minute"
     # Replays of an Idempotency-Key are answered for this long.
     IDEMPOTENCY_TTL_SECONDS = 24 * 3600
     # How long an import waits for the account's other imports to finish before answering 503.

@@ -100,7 +100,7 @@ class ServiceUnavailable(ApiError):
 
 
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    return request.path == "/api" or request.path.startswith("/api/")
 
 
 def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,

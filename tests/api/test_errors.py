@@ -42,6 +42,11 @@ def post_raw(client, key, data, content_type="application/json"):
     b'{"name": "\xff\xfe"}',
     b"[" * 100_000 + b"]" * 100_000,
     b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    b'{"origin": ' + b'{"a":' * 970 + b"1" + b"}" * 971,
+    b'{"a": ' + b"9" * 5000 + b"}",
+    b'{"name": "x\\ud800y"}',
+    b'{"name": "a\\u0000b"}',
+    b'{"origin": {"k\\u0000": 1}}',
 ])
 def test_malformed_json_is_400_invalid_json(client, key, raw):
     assert_envelope(post_raw(client, key, raw), 400, "invalid_json")
@@ -57,7 +62,8 @@ def test_a_body_that_is_not_an_object_is_422(client, key, raw):
     assert_envelope(post_raw(client, key, raw), 422, "validation_failed")
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                                          "application/json; charset=utf-16", "application/json; charset=latin-1"])
 def test_other_content_types_are_415(client, key, content_type):
     assert_envelope(post_raw(client, key, json.dumps(CURL_BODY), content_type), 415, "unsupported_media_type")
 
@@ -92,8 +98,17 @@ def test_a_key_without_the_scope_is_403_naming_it(client, user, make_key):
     assert "imports:write" in error["message"]
 
 
-def test_unknown_urls_are_404_json(client):
-    assert_envelope(client.get("/api/v1/nothing-here"), 404, "not_found")
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api", "/api/", "/api/v2/imports"])
+def test_unknown_urls_are_404_json(client, path):
+    assert_envelope(client.get(path), 404, "not_found")
+
+
+def test_doubled_slashes_are_404_json_not_a_redirect(client, key):
+    assert_envelope(client.post("/api/v1/imports//", json=CURL_BODY, headers=bearer(key)), 404, "not_found")
+
+
+def test_an_explicit_utf8_charset_is_fine(client, key):
+    assert post_raw(client, key, json.dumps(CURL_BODY), "application/json; charset=UTF-8").status_code == 201
 
 
 def test_wrong_methods_are_405_json(client, key):
@@ -139,6 +154,21 @@ def _chunked_post(base_url: str, headers: dict, chunks):
     body = response.read()
     connection.close()
     return response.status, json.loads(body), sent
+
+
+@pytest.mark.live
+def test_a_declared_100_mb_body_is_refused_without_being_read(live_server, key):
+    """Only the headers are sent: an answer proves the server did not wait for the body."""
+    parts = urlsplit(live_server)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.putrequest("POST", "/api/v1/imports/")
+    for name, value in {**bearer(key), "Content-Type": "application/json", "Content-Length": str(100 * 2**20)}.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["error"]["code"] == "payload_too_large"
+    connection.close()
 
 
 @pytest.mark.live

@@ -90,7 +90,7 @@ def test_all_seven_callbacks_with_entries_and_a_gene_constraint(client, key):
     for role, args in arguments.items():
         body["code"][role] = f"import math\n\ndef my_{role}({args}):\n    return None\n"
         body["code"][f"{role}_entry"] = f"my_{role}"
-    body["code"]["gene_constraint"] = "limits = [lambda sol: sol[0] > 0, None, None, None, None]\n"
+    body["code"]["gene_constraint"] = "limits = [lambda sol, values: values[values > 0], None, None, None, None]\n"
     body["code"]["gene_constraint_entry"] = "limits"
     assert post(client, key, body).status_code == 201
 
@@ -103,14 +103,19 @@ def test_multi_objective_runs_are_accepted(client, key):
     assert post(client, key, body).status_code == 201
 
 
-def test_a_sampled_history_is_accepted_but_a_too_long_one_is_not(client, key):
+@pytest.mark.parametrize("history_length", [1, 5, 101, 102, 303])
+def test_histories_of_any_length_are_accepted(client, key, history_length):
+    """Shorter: sampled. 101: PyGAD's full history. 102: 3.3.1's repeated last value. 303: run() three times."""
     body = copy.deepcopy(CURL_BODY)
-    body["result"]["generations_completed"] = 3
-    body["result"]["best_solution_generation"] = 2
-    body["result"]["best_solutions_fitness"] = [1, 2, 3, 4, 5, 6]
-    response = post(client, key, body)
-    assert response.status_code == 422
-    assert "result.best_solutions_fitness" in response.get_json()["error"]["details"]
+    body["result"]["best_solutions_fitness"] = [float(-i) for i in range(history_length)]
+    assert post(client, key, body).status_code == 201
+
+
+def test_a_gene_constraint_list_must_match_the_genes(client, key):
+    body = copy.deepcopy(CURL_BODY)
+    body["code"]["gene_constraint"] = "gene_constraint = [None, None]\n"
+    details = validation_details(client, key, body)
+    assert details["code.gene_constraint"] == ["Lists 2 constraints but the solutions have 5 genes."]
 
 
 def validation_details(client, key, body) -> dict:
@@ -166,6 +171,13 @@ def test_missing_fitness_function_and_num_generations(client, key):
     (lambda b: b["ga_parameters"].update(crossover="uniform"), "ga_parameters.crossover", "not a PyGAD parameter"),
     (lambda b: b["result"].update(generations_completed="100"), "result.generations_completed", "integer"),
     (lambda b: b["result"].update(generations_completed=-1), "result.generations_completed", "greater than"),
+    (lambda b: b["result"].update(generations_completed=10**30, best_solution_generation=10**30),
+     "result.generations_completed", "less than or equal"),
+    (lambda b: b["result"].update(best_solution=[10**400, 0, 0, 0, 0]), "result.best_solution", "too large"),
+    (lambda b: b["result"].update(best_solution_fitness=10**400), "result.best_solution_fitness", "too large"),
+    (lambda b: b["ga_parameters"].update(num_generations=10**12), "ga_parameters.num_generations", "at most"),
+    (lambda b: b["ga_parameters"].update(gene_type="custom", custom_gene_type="1" + "+1" * 4990),
+     "ga_parameters.custom_gene_type", "not a valid expression"),
     (lambda b: b["result"].update(best_solution_generation=101), "result.best_solution_generation", "exceed"),
     (lambda b: b["result"].update(best_solution=[]), "result.best_solution", "at least 1"),
     (lambda b: b["result"].update(best_solution=[1, "2", 3, 4, 5]), "result.best_solution", "Item 1"),

@@ -19,7 +19,7 @@ def prefill_day_window(app, user, used: int, daily: str) -> None:
     """Spend part of the day's window without waiting for hours to pass."""
     with app.app_context():
         for _ in range(used):
-            limiter.limiter.hit(parse(daily), f"imports/account/{user.id}")
+            limiter.limiter.hit(parse(daily), f"vilvik/imports/account/{user.id}")
 
 
 def assert_rate_limited(response, limit: int) -> int:
@@ -95,10 +95,35 @@ def test_tier_limits_are_configuration(app, client, key):
     assert [post(client, key).status_code for _ in range(3)] == [201, 201, 429]
 
 
-def test_the_flood_guard_protects_every_endpoint(app, client, key):
+def test_the_flood_guard_counts_all_endpoints_together_per_key(app, client, key):
     app.config["API_GUARD_LIMIT"] = "5 per minute"
-    statuses = [client.get("/api/v1/results/unknown", headers=bearer(key)).status_code for _ in range(6)]
-    assert statuses == [404] * 5 + [429]
-    response = client.get("/api/v1/results/unknown", headers=bearer(key))
+    paths = ["/api/v1/results/unknown", "/api/v1/results/unknown/", "/api/v1/submissions/unknown",
+             "/api/v1/health", "/api/v1/health/"]
+    assert [client.get(path, headers=bearer(key)).status_code for path in paths] == [404, 404, 404, 200, 200]
+    response = client.get("/api/v1/submissions/unknown/", headers=bearer(key))
+    assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_made_up_keys_share_their_addresss_count(app, client):
+    app.config["API_ADDRESS_LIMIT"] = "5 per minute"
+    statuses = [client.get("/api/v1/results/x", headers=bearer(f"vlk_live_{index:040d}")).status_code
+                for index in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+
+def test_a_failed_store_does_not_use_up_quota(app, client, key):
+    """The result insert fails (its table refuses the row): nothing stored, nothing counted."""
+    from sqlalchemy import text
+
+    from vilvik.extensions import db
+
+    with app.app_context():
+        db.session.execute(text("ALTER TABLE results RENAME COLUMN population TO population_elsewhere"))
+        db.session.commit()
+    assert post(client, key).status_code in (500, 503)
+    with app.app_context():
+        db.session.execute(text("ALTER TABLE results RENAME COLUMN population_elsewhere TO population"))
+        db.session.commit()
+    assert post(client, key).headers["X-RateLimit-Remaining"] == "9"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vilvik.engine.code import check_source, entry_name
+from vilvik.engine.code import check_source, entry_name, gene_constraint_length
 
 
 def test_a_fitness_function_passes():
@@ -41,9 +41,13 @@ def test_entry_points_accept_pygads_arguments(role, source, ok):
     assert (check_source(role, source, role) is None) is ok
 
 
-def test_gene_constraint_is_a_list():
-    assert check_source("gene_constraint", "gene_constraint = [lambda s: s[0] > 0, None]\n", "gene_constraint") is None
+def test_gene_constraint_is_a_list_of_two_argument_callables():
+    source = "gene_constraint = [lambda sol, values: values[values > 0], None]\n"
+    assert check_source("gene_constraint", source, "gene_constraint") is None
+    assert gene_constraint_length({"gene_constraint": source}) == 2
     assert "list named" in check_source("gene_constraint", "def gene_constraint():\n    pass\n", "gene_constraint")
+    one_argument = "gene_constraint = [lambda sol: sol[0] > 0, None]\n"
+    assert "must accept 2 arguments" in check_source("gene_constraint", one_argument, "gene_constraint")
 
 
 def test_code_is_never_executed(tmp_path):

@@ -22,10 +22,19 @@ def test_num_generations_must_be_an_integer(value):
     assert "must be an integer" in check_ga_parameters({"num_generations": value})["num_generations"][0]
 
 
-@pytest.mark.parametrize("key", ["num_generations", "sol_per_pop", "num_genes", "num_parents_mating", "sample_size"])
+@pytest.mark.parametrize("key", ["sol_per_pop", "num_genes", "num_parents_mating", "sample_size"])
 @pytest.mark.parametrize("value", [0, -5])
 def test_counts_are_positive(key, value):
     assert check_ga_parameters({"num_generations": 3, key: value})[key] == ["must be at least 1"]
+
+
+def test_zero_generations_is_a_run_pygad_accepts():
+    assert check_ga_parameters({"num_generations": 0}) == {}
+    assert check_ga_parameters({"num_generations": -1}) == {"num_generations": ["must be at least 0"]}
+
+
+def test_integers_too_large_for_a_double_are_not_numbers():
+    assert "too large" in errors_for(init_range_low=-10**400)["init_range_low"][0]
 
 
 def test_unknown_keys_are_rejected_by_name():
@@ -81,13 +90,40 @@ def test_numbers_must_be_finite_numbers(value):
     assert "finite number" in errors_for(init_range_low=value)["init_range_low"][0]
 
 
-def test_ranges_must_be_ordered():
-    assert errors_for(init_range_low=3, init_range_high=-3) == {"init_range_low": ["must not exceed init_range_high"]}
+def test_ranges_may_be_given_per_gene_and_in_any_order_as_pygad_allows():
+    assert errors_for(init_range_low=3, init_range_high=-3) == {}
+    assert errors_for(num_genes=2, init_range_low=[0, 1], init_range_high=[1, 2],
+                      random_mutation_min_val=[-1, -2], random_mutation_max_val=[1, 2]) == {}
+    assert errors_for(num_genes=3, init_range_low=[0, 1]) == {"init_range_low": ["has 2 values but num_genes is 3"]}
+    assert "one per gene" in errors_for(init_range_low=[])["init_range_low"][0]
 
 
 @pytest.mark.parametrize("value", [-0.1, 1.5])
 def test_probabilities_lie_in_zero_one(value):
     assert errors_for(crossover_probability=value)["crossover_probability"]
+
+
+def test_adaptive_mutation_needs_a_pair_of_its_active_control():
+    assert "needs" in errors_for(mutation_type="adaptive")["mutation_type"][0]
+    assert "must be a pair" in errors_for(mutation_type="adaptive", mutation_probability=0.1)[
+        "mutation_probability"][0]
+    assert errors_for(mutation_type="adaptive", num_genes=3, mutation_num_genes=[5, 1]) == {
+        "mutation_num_genes": ["must not exceed num_genes (3)"]}
+
+
+def test_categorical_genes_need_a_finite_space():
+    assert errors_for(gene_categorical=True)["gene_categorical"]
+    assert errors_for(gene_categorical=True, gene_space=[0, 1, 2]) == {}
+    assert errors_for(gene_categorical=[False, True], num_genes=2, gene_space=[None, {"low": 0, "high": 3}])[
+        "gene_categorical"] == ["gene 1 is categorical but its gene_space is not a finite set"]
+    assert errors_for(gene_categorical=[False, True], num_genes=2,
+                      gene_space=[None, {"low": 0, "high": 3, "step": 1}]) == {}
+
+
+def test_keep_parents_may_be_null_and_k_tournament_matters_only_for_tournaments():
+    assert errors_for(keep_parents=None, K_tournament=0) == {}
+    assert errors_for(parent_selection_type="tournament", K_tournament=0) == {
+        "K_tournament": ["must be at least 1 for tournament selection"]}
 
 
 def test_adaptive_mutation_takes_pairs_and_only_adaptive_does():
@@ -110,7 +146,7 @@ def test_mutation_num_genes_fits_num_genes():
     assert errors_for(num_genes=3, mutation_num_genes=4) == {"mutation_num_genes": ["must not exceed num_genes (3)"]}
 
 
-@pytest.mark.parametrize("gene_type", ["int", "float", "numpy.float32", "np.int16", "numpy.uint8"])
+@pytest.mark.parametrize("gene_type", ["int", "float", "numpy.float32", "np.int16", "numpy.uint8", "object"])
 def test_gene_type_names(gene_type):
     assert errors_for(gene_type=gene_type) == {}
 
@@ -128,7 +164,8 @@ def test_custom_gene_type_is_parsed_not_evaluated(text, parsed):
     assert parse_custom_gene_type(text) == parsed
 
 
-@pytest.mark.parametrize("text", ["__import__('os').system('id')", "[float, 'x']", "lambda: 1", "[str, 2]"])
+@pytest.mark.parametrize("text", ["__import__('os').system('id')", "[float, 'x']", "lambda: 1", "[str, 2]",
+                                  "1" + "+1" * 4990, "a" + "[0]" * 3300, "-" * 9990 + "1", "[" * 5000 + "]" * 5000])
 def test_custom_gene_type_refuses_anything_but_types(text):
     assert custom_gene_type_problem(text, None) is not None
 
@@ -146,14 +183,16 @@ def test_custom_gene_type_per_gene_list_matches_num_genes():
     {"low": -1, "high": 1},
     {"low": 0, "high": 10, "step": 0.5},
     [[0, 1, 2], {"low": 0, "high": 1}, None],
+    [[0, 1, None], None, {"low": 1, "high": -1, "step": -0.25}],
 ])
 def test_gene_space_forms(space):
     assert errors_for(gene_space=space, num_genes=3) == {}
 
 
 @pytest.mark.parametrize("space, message", [
-    ({"low": 1, "high": 0}, "low must not exceed its high"),
-    ({"low": 0, "high": 1, "step": 0}, "step must be a number greater than 0"),
+    ({"low": 1, "high": 1, "step": 0.5}, "holds no value"),
+    ({"low": 0, "high": 1, "step": -0.5}, "holds no value"),
+    ({"low": 0, "high": 1, "step": 0}, "step must be a non-zero number"),
     ({"min": 0, "max": 1}, "'low', 'high'"),
     ([[0, 1], "abc", None], "gene 1"),
     ([[0, 1], None], "gives 2 gene spaces but num_genes is 3"),
@@ -164,7 +203,7 @@ def test_gene_space_problems_are_named(space, message):
 
 
 @pytest.mark.parametrize("criteria", ["reach_0.01", "saturate_7", ["reach_-5", "saturate_3"], "reach_10_20",
-                                      "time_30", "evaluations_1000"])
+                                      "time_30", "evaluations_1000", "saturate_10.0"])
 def test_stop_criteria_forms(criteria):
     assert errors_for(stop_criteria=criteria) == {}
 

@@ -190,7 +190,7 @@ def test_a_valid_edit_is_a_new_version_and_the_old_one_stays_viewable(app, signe
 
 
 @pytest.mark.parametrize("change, field_text", [
-    ({"num_generations": "0"}, "must be at least 1"),
+    ({"num_generations": "-1"}, "must be at least 0"),
     ({"other_parameters": '{"mutation_rate": 1}'}, "mutation_rate: is not a PyGAD parameter"),
     ({"other_parameters": '{"a": 1,}'}, "Not valid JSON"),
     ({"other_parameters": "[1, 2]"}, "must be a JSON object"),

@@ -12,7 +12,8 @@ from ..strict_json import NotStrictJson, parse_strict_json
 
 def json_body() -> Any:
     """The request's JSON body; the size limit is enforced while reading, chunked or not."""
-    if request.mimetype != "application/json":
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if request.mimetype != "application/json" or charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType()
     limit = current_app.config["MAX_IMPORT_BYTES"]
     # Werkzeug refuses a declared Content-Length over this at once, and stops a chunked body

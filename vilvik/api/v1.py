@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
+from flask_limiter.util import get_remote_address
 
 from ..auth import bearer_secret
 from ..extensions import limiter
@@ -22,9 +23,16 @@ def guard_limit() -> str:
     return current_app.config["API_GUARD_LIMIT"]
 
 
+def address_limit() -> str:
+    return current_app.config["API_ADDRESS_LIMIT"]
+
+
 RESOURCES = (health.bp, imports.bp, results.bp, submissions.bp)
 
 for child in RESOURCES:
     bp.register_blueprint(child)
 
-limiter.limit(guard_limit, key_func=guard_key, scope="api-guard")(bp)
+# Shared limits count every endpoint together. Per key for the keys' owners; per address too,
+# since a flood of made-up keys would otherwise get a fresh count (and a lookup) for each.
+limiter.shared_limit(guard_limit, scope="api-key-guard", key_func=guard_key)(bp)
+limiter.shared_limit(address_limit, scope="api-address-guard", key_func=get_remote_address)(bp)

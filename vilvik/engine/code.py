@@ -17,6 +17,8 @@ ROLE_ARITY: dict[str, int | None] = {
     "gene_constraint": None,
 }
 CODE_ROLES = tuple(ROLE_ARITY)
+# PyGAD calls each gene constraint with the solution and the gene's candidate values.
+GENE_CONSTRAINT_ARITY = 2
 ENTRY_SUFFIX = "_entry"
 
 
@@ -64,6 +66,10 @@ def check_source(role: str, source: str, entry: str) -> str | None:
     if arity is None:
         if not isinstance(node, (ast.List, ast.Tuple, ast.ListComp, ast.Call)):
             return f"must define a list named '{entry}' at the top level"
+        for index, item in enumerate(getattr(node, "elts", [])):
+            if isinstance(item, ast.Lambda) and not _accepts(item.args, GENE_CONSTRAINT_ARITY):
+                return (f"constraint {index} of '{entry}' must accept {GENE_CONSTRAINT_ARITY} arguments "
+                        "(solution, values)")
         return None
     if isinstance(node, ast.Lambda):
         args = node.args
@@ -76,3 +82,15 @@ def check_source(role: str, source: str, entry: str) -> str | None:
     if not _accepts(args, arity):
         return f"'{entry}' must accept {arity} positional argument{'s' if arity > 1 else ''}"
     return None
+
+
+def gene_constraint_length(code: dict[str, str]) -> int | None:
+    """How many constraints a literal gene_constraint list has (None when it is not literal)."""
+    source = code.get("gene_constraint")
+    if source is None:
+        return None
+    try:
+        node = _top_level_definitions(ast.parse(source)).get(entry_name(code, "gene_constraint"))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    return len(node.elts) if isinstance(node, (ast.List, ast.Tuple)) else None

@@ -16,7 +16,7 @@ from .values import describe, is_int, is_number
 INT_TYPE_NAMES = ("int", "numpy.int8", "numpy.int16", "numpy.int32", "numpy.int64", "numpy.uint",
                   "numpy.uint8", "numpy.uint16", "numpy.uint32", "numpy.uint64")
 FLOAT_TYPE_NAMES = ("float", "numpy.float16", "numpy.float32", "numpy.float64")
-GENE_TYPE_NAMES = INT_TYPE_NAMES + FLOAT_TYPE_NAMES
+GENE_TYPE_NAMES = INT_TYPE_NAMES + FLOAT_TYPE_NAMES + ("object",)
 
 PARENT_SELECTION_TYPES = ("sss", "rws", "sus", "random", "tournament", "rank", "nsga2",
                           "tournament_nsga2", "nsga3", "tournament_nsga3")
@@ -42,7 +42,11 @@ NOT_PARAMETERS = {
 Check = Callable[[Any], "str | None"]
 
 
-def _integer(minimum: int | None = None, maximum: int | None = None, nullable: bool = False) -> Check:
+# No count PyGAD can run comes near this; a larger one is a mistake, not a plan.
+MAX_INTEGER = 2**31 - 1
+
+
+def _integer(minimum: int | None = None, maximum: int | None = MAX_INTEGER, nullable: bool = False) -> Check:
     def check(value: Any) -> str | None:
         if value is None and nullable:
             return None
@@ -73,6 +77,15 @@ def _number(minimum: float | None = None, maximum: float | None = None, nullable
         return None
 
     return check
+
+
+def _number_or_per_gene(value: Any) -> str | None:
+    """A number, or a list with one number per gene."""
+    if isinstance(value, list):
+        if value and all(is_number(item) for item in value):
+            return None
+        return "must be a finite number, or a non-empty list of numbers (one per gene)"
+    return _number()(value)
 
 
 def _boolean(value: Any) -> str | None:
@@ -149,10 +162,9 @@ def parse_custom_gene_type(text: str) -> Any:
         return name
 
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        raise ValueError("is not a valid expression") from None
-    return convert(tree.body)
+        return convert(ast.parse(text.strip(), mode="eval").body)
+    except (SyntaxError, RecursionError, MemoryError):
+        raise ValueError("is not a valid expression of types") from None
 
 
 def _is_precision_pair(spec: Any) -> bool:
@@ -199,7 +211,7 @@ def _stop_criterion_problem(text: Any) -> str | None:
             return f"{text!r}: {number!r} is not a number"
         if not is_number(value):
             return f"{text!r}: the threshold must be finite"
-        if word in ("saturate", "evaluations") and (value <= 0 or value != int(value) or "." in number):
+        if word in ("saturate", "evaluations") and (value <= 0 or value != int(value)):
             return f"{text!r}: {word} takes a positive whole count"
         if word == "time" and value < 0:
             return f"{text!r}: time takes a non-negative number of seconds"
@@ -243,12 +255,19 @@ def _range_dict_problem(value: dict) -> str | None:
         return "a range must be an object with 'low', 'high' and optionally 'step'"
     if not is_number(value["low"]) or not is_number(value["high"]):
         return "a range's low and high must be finite numbers"
-    if value["low"] > value["high"]:
-        return "a range's low must not exceed its high"
     step = value.get("step")
-    if step is not None and (not is_number(step) or step <= 0):
-        return "a range's step must be a number greater than 0"
+    if step is None:
+        return None
+    if not is_number(step) or step == 0:
+        return "a range's step must be a non-zero number"
+    if (value["high"] - value["low"]) / step <= 0:
+        return "a range with this step holds no value (numpy.arange(low, high, step) is empty)"
     return None
+
+
+def _is_finite_space(value: Any) -> bool:
+    """A space a categorical gene can draw from: listed values, or a range with a step."""
+    return (isinstance(value, list) and bool(value)) or (isinstance(value, dict) and value.get("step") is not None)
 
 
 def _gene_values_problem(value: Any) -> str | None:
@@ -260,9 +279,9 @@ def _gene_values_problem(value: Any) -> str | None:
     if isinstance(value, list):
         if not value:
             return "a gene's list of values must not be empty"
-        if all(is_number(item) for item in value):
+        if all(item is None or is_number(item) for item in value):
             return None
-        return "a gene's list of values must hold only finite numbers"
+        return "a gene's list of values must hold only finite numbers (or null for a random value)"
     return f"a gene's space must be null, a number, a list of numbers or a range, not {describe(value)}"
 
 
@@ -290,19 +309,19 @@ def gene_space_problem(value: Any, num_genes: int | None) -> str | None:
 
 
 PARAMETERS: dict[str, Check] = {
-    "num_generations": _integer(1),
+    "num_generations": _integer(0),
     "num_parents_mating": _integer(1),
     "fitness_batch_size": _integer(1, nullable=True),
     "sol_per_pop": _integer(1),
     "num_genes": _integer(1),
-    "init_range_low": _number(),
-    "init_range_high": _number(),
+    "init_range_low": _number_or_per_gene,
+    "init_range_high": _number_or_per_gene,
     "gene_type": _gene_type,
     "custom_gene_type": lambda value: None,  # checked with num_genes below
     "parent_selection_type": _choice(PARENT_SELECTION_TYPES),
-    "keep_parents": _integer(-1),
+    "keep_parents": _integer(-1, nullable=True),
     "keep_elitism": _integer(0),
-    "K_tournament": _integer(1),
+    "K_tournament": _integer(0),
     "nsga3_num_divisions": _integer(1, nullable=True),
     "crossover_type": _choice(CROSSOVER_TYPES, nullable=True),
     "crossover_probability": _number(0, 1, nullable=True),
@@ -313,8 +332,8 @@ PARAMETERS: dict[str, Check] = {
     "mutation_by_replacement": _boolean,
     "mutation_percent_genes": _mutation_percent_genes,
     "mutation_num_genes": _scalar_or_pair(_integer(1)),
-    "random_mutation_min_val": _number(),
-    "random_mutation_max_val": _number(),
+    "random_mutation_min_val": _number_or_per_gene,
+    "random_mutation_max_val": _number_or_per_gene,
     "gene_space": lambda value: None,  # checked with num_genes below
     "gene_categorical": _gene_categorical,
     "sample_size": _integer(1),
@@ -326,6 +345,47 @@ PARAMETERS: dict[str, Check] = {
     "parallel_processing": _parallel_processing,
     "random_seed": _random_seed,
 }
+
+def _check_mutation_controls(params: dict[str, Any], num_genes: int | None,
+                             add: Callable[[str, str], None]) -> None:
+    """PyGAD uses the first control set of probability, gene count, percentage; adaptive
+    mutation needs that control as a (high, low) pair."""
+    mutation = params.get("mutation_type", "random")
+    controls = ("mutation_probability", "mutation_num_genes", "mutation_percent_genes")
+    for key in controls:
+        value = params.get(key)
+        if isinstance(value, list) and mutation != "adaptive":
+            add(key, "takes a pair only with mutation_type 'adaptive'")
+    if mutation == "adaptive":
+        active = next((key for key in controls if params.get(key) not in (None, "default")), None)
+        if active is None:
+            add("mutation_type", "'adaptive' needs mutation_probability, mutation_num_genes or "
+                                 "mutation_percent_genes as a pair")
+        elif not isinstance(params[active], list):
+            add(active, "must be a pair (for good and for bad solutions) with mutation_type 'adaptive'")
+    counts = params.get("mutation_num_genes")
+    for count in counts if isinstance(counts, list) else [counts]:
+        if is_int(count) and num_genes is not None and count > num_genes:
+            add("mutation_num_genes", f"must not exceed num_genes ({num_genes})")
+            break
+
+
+def _check_categorical(params: dict[str, Any], add: Callable[[str, str], None]) -> None:
+    """A categorical gene must draw from a finite gene space."""
+    categorical = params.get("gene_categorical")
+    flags = categorical if isinstance(categorical, list) else None
+    if not categorical or (flags is not None and not any(flags)):
+        return
+    space = params.get("gene_space")
+    if is_per_gene_space(space):
+        genes = range(len(space)) if flags is None else [i for i, flag in enumerate(flags) if flag]
+        for gene in genes:
+            if gene < len(space) and not _is_finite_space(space[gene]):
+                add("gene_categorical", f"gene {gene} is categorical but its gene_space is not a finite set")
+                return
+    elif not _is_finite_space(space):
+        add("gene_categorical", "categorical genes need a finite gene_space (listed values, or a range with a step)")
+
 
 # Parameters that fix the shape or type of a population: a continued run cannot change them.
 SHAPE_PARAMETERS = ("num_genes", "gene_type", "custom_gene_type")
@@ -378,10 +438,10 @@ def _check_relations(params: dict[str, Any], num_genes: int | None, population_r
     batch = params.get("fitness_batch_size")
     if batch is not None and population_size is not None and batch > population_size:
         add("fitness_batch_size", f"must not exceed the population size ({population_size})")
-    for low, high in (("init_range_low", "init_range_high"),
-                      ("random_mutation_min_val", "random_mutation_max_val")):
-        if low in params and high in params and params[low] > params[high]:
-            add(low, f"must not exceed {high}")
+    for key in ("init_range_low", "init_range_high", "random_mutation_min_val", "random_mutation_max_val"):
+        value = params.get(key)
+        if isinstance(value, list) and num_genes is not None and len(value) != num_genes:
+            add(key, f"has {len(value)} values but num_genes is {num_genes}")
 
     gene_type = _normalise_type_name(params.get("gene_type"))
     if gene_type == "custom":
@@ -401,13 +461,10 @@ def _check_relations(params: dict[str, Any], num_genes: int | None, population_r
     if isinstance(categorical, list) and num_genes is not None and len(categorical) != num_genes:
         add("gene_categorical", f"has {len(categorical)} entries but num_genes is {num_genes}")
 
-    mutation = params.get("mutation_type", "random")
-    for key in ("mutation_probability", "mutation_num_genes", "mutation_percent_genes"):
-        value = params.get(key)
-        if isinstance(value, list) and mutation != "adaptive":
-            add(key, "takes a pair only with mutation_type 'adaptive'")
-    num_mutated = params.get("mutation_num_genes")
-    if is_int(num_mutated) and num_genes is not None and num_mutated > num_genes:
-        add("mutation_num_genes", f"must not exceed num_genes ({num_genes})")
+    _check_mutation_controls(params, num_genes, add)
+    _check_categorical(params, add)
+    selection = params.get("parent_selection_type", "sss")
+    if selection in ("tournament", "tournament_nsga2", "tournament_nsga3") and params.get("K_tournament") == 0:
+        add("K_tournament", "must be at least 1 for tournament selection")
     if params.get("parent_selection_type") in ("nsga3", "tournament_nsga3") and params.get("nsga3_num_divisions") is None:
         add("nsga3_num_divisions", "is required for NSGA-III selection")

@@ -11,10 +11,13 @@ def is_int(value: Any) -> bool:
 
 
 def is_number(value: Any) -> bool:
-    """A finite int or float; ``1e400`` parses to infinity and is refused here."""
+    """A finite int or float that fits a double; ``1e400`` parses to infinity and is refused here."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return math.isfinite(value)
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a double
+        return False
 
 
 def describe(value: Any) -> str:
@@ -24,7 +27,7 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int):
-        return "an integer"
+        return "an integer" if is_number(value) else "an integer too large"
     if isinstance(value, float):
         return "a number" if math.isfinite(value) else "a non-finite number"
     if isinstance(value, str):

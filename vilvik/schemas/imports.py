@@ -8,7 +8,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..engine.code import CODE_ROLES, ENTRY_SUFFIX, check_source, entry_name
-from ..engine.parameters import check_ga_parameters, custom_gene_type_problem
+from ..engine.code import gene_constraint_length
+from ..engine.parameters import MAX_INTEGER, check_ga_parameters, custom_gene_type_problem
 from ..engine.values import describe
 from .fields import Fitness, FitnessList, JsonObject, Matrix, NumberList, StrictBoolean, StrictInteger, objective_count
 
@@ -67,25 +68,25 @@ class ImportResultSchema(Schema):
     best_solution = NumberList(required=True, min_length=1)
     best_solution_fitness = Fitness(required=True)
     best_solutions_fitness = FitnessList(required=True)
-    generations_completed = StrictInteger(required=True, validate=validate.Range(min=0))
-    best_solution_generation = StrictInteger(required=True, validate=validate.Range(min=-1))
+    generations_completed = StrictInteger(required=True, validate=validate.Range(min=0, max=MAX_INTEGER))
+    best_solution_generation = StrictInteger(required=True, validate=validate.Range(min=-1, max=MAX_INTEGER))
     population = Matrix(load_default=None, allow_none=True)
     last_generation_fitness = FitnessList(load_default=None, allow_none=True)
-    best_solution_idx = StrictInteger(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    best_solution_idx = StrictInteger(load_default=None, allow_none=True,
+                                      validate=validate.Range(min=0, max=MAX_INTEGER))
     gene_type_single = StrictBoolean(load_default=None, allow_none=True)
 
     @validates_schema
     def check_consistency(self, data: dict[str, Any], **kwargs) -> None:
-        """A short history is a sampled one; a longer or inconsistent one is an error."""
+        """The parts of a result must describe one run.
+
+        The history's length is not checked against the generations: a shorter one is sampled,
+        and a longer one is what PyGAD keeps when ``run()`` is called more than once.
+        """
         errors: dict[str, list[str]] = {}
         completed = data["generations_completed"]
         if data["best_solution_generation"] > completed:
             errors["best_solution_generation"] = [f"Must not exceed generations_completed ({completed})."]
-        # PyGAD records generations_completed + 1 values (3.3.1 may repeat the last one).
-        if len(data["best_solutions_fitness"]) > completed + 2:
-            errors["best_solutions_fitness"] = [
-                f"Has {len(data['best_solutions_fitness'])} values, more than a run of {completed} generations records."
-            ]
         objectives = objective_count(data["best_solution_fitness"])
         for key in ("best_solutions_fitness", "last_generation_fitness"):
             series = data.get(key)
@@ -131,6 +132,9 @@ class ImportSchema(Schema):
             problem = custom_gene_type_problem(params["custom_gene_type"], genes)
             if problem:
                 errors["ga_parameters.custom_gene_type"] = [problem]
+        constraints = gene_constraint_length(data["code"])
+        if constraints is not None and constraints != genes:
+            errors["code.gene_constraint"] = [f"Lists {constraints} constraints but the solutions have {genes} genes."]
         population = result.get("population")
         if population is not None:
             relations = check_ga_parameters(params, population_rows=len(population))

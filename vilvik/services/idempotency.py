@@ -57,9 +57,12 @@ def find_replay(user: User, key: str, request_fingerprint: str) -> StoredRespons
 
 
 def remember(user: User, key: str, request_fingerprint: str, response: StoredResponse) -> None:
-    """Store the answer in the caller's transaction, replacing an expired record of the key."""
+    """Store the answer in the caller's transaction; the account's expired records go."""
     db.session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key)
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user.id,
+            (IdempotencyRecord.key == key) | (IdempotencyRecord.created_at < utcnow() - _ttl()),
+        )
     )
     db.session.add(IdempotencyRecord(
         user_id=user.id,
@@ -69,10 +72,3 @@ def remember(user: User, key: str, request_fingerprint: str, response: StoredRes
         response_body=response.body,
         response_location=response.location,
     ))
-
-
-def purge_expired() -> int:
-    """Drop records past their time; returns how many."""
-    result = db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - _ttl()))
-    db.session.commit()
-    return result.rowcount or 0

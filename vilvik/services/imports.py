@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Result, Submission, SubmissionVersion, User
 from . import idempotency
 from .idempotency import StoredResponse
-from .quotas import account_lock, consume_import_quota, peek_import_quota
+from .quotas import account_lock, count_import, peek_import_quota, require_import_quota
 
 
 def result_url(base_url: str, result: Result) -> str:
@@ -64,7 +64,7 @@ def create_import(user: User, data: dict[str, Any], *, base_url: str, idempotenc
             replay = idempotency.find_replay(user, idempotency_key, request_fingerprint)
             if replay is not None:
                 return replace(replay, headers=peek_import_quota(user).headers())
-        quota = consume_import_quota(user)
+        require_import_quota(user)
         submission, result = _build_records(user, data)
         db.session.add_all([submission, result])
         db.session.flush()
@@ -77,4 +77,5 @@ def create_import(user: User, data: dict[str, Any], *, base_url: str, idempotenc
         if idempotency_key:
             idempotency.remember(user, idempotency_key, request_fingerprint, response)
         db.session.commit()
+        quota = count_import(user)
     return replace(response, headers=quota.headers())

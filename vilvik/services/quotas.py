@@ -42,7 +42,8 @@ def import_limits(tier: str) -> list[RateLimitItem]:
 
 
 def _identity(user: User) -> str:
-    return f"imports/account/{user.id}"
+    # Prefixed like Flask-Limiter's own keys, so deployments sharing a Redis keep apart.
+    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}/imports/account/{user.id}"
 
 
 def _state(user: User) -> tuple[QuotaState, bool]:
@@ -61,12 +62,8 @@ def peek_import_quota(user: User) -> QuotaState:
     return _state(user)[0]
 
 
-def consume_import_quota(user: User) -> QuotaState:
-    """Count one import against every window, or raise 429 and count nothing.
-
-    Callers hold ``account_lock``: testing all windows and then hitting them is only atomic
-    because no other import of the account runs in between.
-    """
+def require_import_quota(user: User) -> None:
+    """Raise 429 unless every window has room for one more import."""
     state, has_room = _state(user)
     if not has_room:
         raise RateLimited(
@@ -74,6 +71,15 @@ def consume_import_quota(user: User) -> QuotaState:
             details={"limit": state.limit, "tier": user.tier},
             headers={"Retry-After": str(state.retry_after()), **state.headers()},
         )
+
+
+def count_import(user: User) -> QuotaState:
+    """Count one stored import against every window.
+
+    Callers hold ``account_lock`` from ``require_import_quota`` to here, so no other import of
+    the account runs in between: the check and the count act as one step, and only imports
+    that were stored are counted.
+    """
     for item in import_limits(user.tier):
         limiter.limiter.hit(item, _identity(user))
     return _state(user)[0]
