@@ -1,0 +1,118 @@
+"""The sandboxed interpreter's script: ``python -I child.py``, the job as JSON on stdin.
+
+Trusted code until ``run_ga`` loads the user's: it confines this process first (see
+confine.py), then runs the GA and writes newline-delimited JSON messages, each carrying the
+job's token, to the result pipe. It imports only the standard library, numpy, pygad and the
+engine (loaded from its files, so that the web application is never imported here).
+"""
+
+import importlib.util
+import io
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGE = os.path.dirname(HERE)
+MAX_JOB_BYTES = 512 * 1024 * 1024
+
+
+def _load(name, path, package_dir=None):
+    spec = importlib.util.spec_from_file_location(
+        name, path, submodule_search_locations=[package_dir] if package_dir else None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class CappedOutput(io.TextIOBase):
+    """print() output, kept up to a limit and then dropped (the run goes on)."""
+
+    def __init__(self, fd, limit):
+        self.fd, self.limit, self.written = fd, limit, 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        data = text.encode("utf-8", "replace")
+        room = self.limit - self.written
+        if room > 0:
+            os.write(self.fd, data[:room])
+            if len(data) > room:
+                os.write(self.fd, b"\n[output truncated]\n")
+        self.written += len(data)
+        return len(text)
+
+
+def main():
+    job = json.loads(sys.stdin.buffer.read(MAX_JOB_BYTES))
+    sys.stdin.close()
+    channel = job["channel_fd"]
+    token = job["token"]
+
+    def send(kind, **payload):
+        line = json.dumps({"token": token, "type": kind, **payload}, allow_nan=False, separators=(",", ":"))
+        data = (line + "\n").encode()
+        while data:
+            data = data[os.write(channel, data):]
+
+    confine = _load("vilvik_confine", os.path.join(HERE, "confine.py"))
+    confine.load_libraries()
+    policy = job["policy"]
+    layers = ["fresh-interpreter", "empty-environment", "closed-descriptors", "private-scratch",
+              "process-group-deadline"]
+    layers.append(confine.network_namespace())
+    layers.append(confine.unprivileged_user(policy["unprivileged_user"], policy["drop_privileges"]))
+    layers.append(confine.parent_death_signal(job["parent_pid"]))
+    layers.append(confine.rlimits(policy["limits"]))
+
+    import numpy  # noqa: F401  imported before the filesystem closes
+    import pygad  # noqa: F401
+
+    _load("vilvik_engine", os.path.join(PACKAGE, "engine", "__init__.py"),
+                   os.path.join(PACKAGE, "engine"))
+    ga_module = importlib.import_module("vilvik_engine.ga")
+    layers.append(confine.landlock(job["scratch"]))
+    layers.append(confine.seccomp())
+    applied = [layer for layer in layers if layer]
+    missing = [layer for layer in job.get("required_layers", []) if layer not in applied]
+    send("ready", layers=applied)
+    if missing:
+        send("refused", missing=missing)
+        return 3
+
+    limit = policy["limits"]["output_bytes"]
+    sys.stdout = sys.stderr = CappedOutput(1, limit)
+
+    sent = {"generations": 0}
+
+    def progress(report):
+        history = report.pop("best_solutions_fitness")
+        send("progress", history_tail=history[sent["generations"]:], **report)
+        sent["generations"] = len(history)
+
+    started = time.monotonic()
+    try:
+        result = ga_module.run_ga(job, progress)
+    except ga_module.UserCodeError as error:
+        send("error", message=str(error), traceback=error.user_traceback)
+        return 0
+    except MemoryError:
+        send("error", message="MemoryError: the run needed more memory than its limit", traceback="")
+        return 0
+    except RecursionError as error:
+        send("error", message=f"RecursionError: {error}", traceback="")
+        return 0
+    try:
+        send("result", result=result, seconds=time.monotonic() - started)
+    except ValueError:
+        send("error", message="The run produced a value that is not a finite number (NaN or infinity).",
+             traceback="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
