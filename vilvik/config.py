@@ -28,9 +28,21 @@ class DefaultConfig:
 
     # Per-account import limits by tier, as Flask-Limiter strings; every window must hold.
     TIERS = {
-        "free": {"imports": ["10 per hour", "50 per day"]},
-        "premium": {"imports": ["60 per hour", "300 per day"]},
+        "free": {
+            "imports": ["10 per hour", "50 per day"],
+            "runs": {"max_generations": 5_000, "max_population": 500, "max_genes": 1_000,
+                     "wall_seconds": 60, "memory_mb": 1024, "output_kb": 256},
+        },
+        "premium": {
+            "imports": ["60 per hour", "300 per day"],
+            "runs": {"max_generations": 100_000, "max_population": 5_000, "max_genes": 10_000,
+                     "wall_seconds": 600, "memory_mb": 4096, "output_kb": 1024},
+        },
     }
+    # Sandbox layers without which a job is refused instead of run weaker (comma-separated, or "all").
+    SANDBOX_REQUIRE = ""
+    # A running run whose worker has not been heard from for this long is marked failed.
+    RUN_HEARTBEAT_TIMEOUT_SECONDS = 60
     # Flood guard on every API endpoint, counted per API key (or per address without one).
     API_GUARD_LIMIT = "600 per minute"
     # Flood guard per client address, over every API endpoint.

@@ -1,18 +1,115 @@
-"""The RQ side: the queue and the worker loop."""
+"""The RQ side: the queue, the job function, and the worker loop."""
 
 from __future__ import annotations
 
-from flask import Flask
-from rq import Queue, Worker
+import time
 
+from flask import Flask, current_app
+from rq import Queue, Worker
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+
+from .extensions import db
 from .redis_connection import get_redis
+from .runner.sandbox import clean_stale_scratch, run_job
+from .services import execution
 
 QUEUE_NAME = "vilvik-runs"
+PROGRESS_SECONDS = 0.5
+HEARTBEAT_SECONDS = 5.0
+# Time the job process needs besides the sandbox's own deadline (start, storing the result).
+JOB_OVERHEAD_SECONDS = 120
+
+
+def queue() -> Queue:
+    return Queue(QUEUE_NAME, connection=get_redis())
+
+
+def enqueue_run(run) -> str:
+    """Queue a committed run by id; the job loads its own state. Returns the RQ job id."""
+    limits = current_app.config["TIERS"][run.submission.user.tier]["runs"]
+    job = queue().enqueue(
+        execute_run, run.id,
+        job_id=f"vilvik-run-{run.public_id}",
+        job_timeout=int(limits["wall_seconds"]) + JOB_OVERHEAD_SECONDS,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        description=f"run {run.public_id} ({run.mode})",
+    )
+    return job.id
+
+
+def stop_run(run, was_running: bool) -> None:
+    """Take a cancelled run off the queue, or stop the worker's job process running it."""
+    if not run.rq_job_id:
+        return
+    connection = get_redis()
+    try:
+        if was_running:
+            send_stop_job_command(connection, run.rq_job_id)
+        else:
+            Job.fetch(run.rq_job_id, connection=connection).cancel()
+    except (NoSuchJobError, InvalidJobOperation):
+        pass  # already gone; the database says cancelled, and the job checks it
+
+
+def execute_run(run_id: int) -> str:
+    """The job: run the submission in the sandbox and store the outcome (all state by id)."""
+    db.engine.dispose(close=False)  # connections inherited from the worker are not ours to use
+    run = execution.begin_run(run_id)
+    if run is None:
+        return "not queued (cancelled or taken)"
+    job = execution.build_job(run)
+    policy = execution.policy_for(run)
+    history: list = []
+    last = {"progress": 0.0, "heartbeat": time.monotonic()}
+
+    def on_progress(message: dict) -> None:
+        tail = message.get("history_tail")
+        history.extend(tail if isinstance(tail, list) else [])
+        now = time.monotonic()
+        if now - last["progress"] >= PROGRESS_SECONDS:
+            last["progress"] = last["heartbeat"] = now
+            generation = message.get("generation")
+            execution.record_progress(run_id, generation if isinstance(generation, int) else 0, history)
+
+    def should_cancel() -> bool:
+        now = time.monotonic()
+        if now - last["heartbeat"] < HEARTBEAT_SECONDS:
+            return False
+        last["heartbeat"] = now
+        return execution.heartbeat(run_id)
+
+    outcome = run_job(job, policy, on_progress=on_progress, should_cancel=should_cancel)
+    return execution.complete_run(run_id, outcome).status
+
+
+def recover_runs() -> None:
+    """Fail runs whose worker died; queue again runs the database has queued but Redis lost."""
+    execution.fail_stale_runs()
+    connection = get_redis()
+    for run in execution.queued_runs():
+        if run.rq_job_id and Job.exists(run.rq_job_id, connection=connection):
+            continue
+        run.rq_job_id = enqueue_run(run)
+        db.session.commit()
+    clean_stale_scratch()
+
+
+class RunWorker(Worker):
+    """An RQ worker that also recovers runs between jobs."""
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        recover_runs()
 
 
 def run_worker(app: Flask, burst: bool = False) -> bool:
     """Work the run queue inside an app context, so jobs see the same settings as the web."""
     with app.app_context():
+        recover_runs()
         connection = get_redis()
-        worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+        worker = RunWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
+                           maintenance_interval=30)
         return worker.work(burst=burst, with_scheduler=False)

@@ -95,6 +95,8 @@ class Submission(db.Model):
     name: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(16))  # import | web | api
+    # The latest run's status, kept here so that lists need no query per row.
+    status: Mapped[str] = mapped_column(String(16), default="succeeded", server_default="succeeded")
     ga_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     code: Mapped[dict[str, str]] = mapped_column(JSON)
     origin: Mapped[dict[str, Any] | None] = mapped_column(NULLABLE_JSON)
@@ -115,13 +117,21 @@ class Submission(db.Model):
     current_result: Mapped[Result | None] = relationship(foreign_keys=[current_result_id], post_update=True)
     parent_result: Mapped[Result | None] = relationship(foreign_keys=[parent_result_id], post_update=True)
     results: Mapped[list[Result]] = relationship(
-        back_populates="submission", foreign_keys="Result.submission_id", order_by="Result.id"
+        back_populates="submission", foreign_keys="Result.submission_id", order_by="Result.id",
+        cascade="all, delete-orphan", passive_deletes=True,
     )
 
+    runs: Mapped[list[Run]] = relationship(back_populates="submission", order_by="Run.id",
+                                           cascade="all, delete-orphan", passive_deletes=True,
+                                           foreign_keys="Run.submission_id")
+
     @property
-    def status(self) -> str:
-        """An imported submission arrives finished: its result exists."""
-        return "succeeded" if self.current_result_id is not None else "queued"
+    def submission_type(self) -> str:
+        return "continue" if self.parent_result_id is not None else self.source
+
+    @property
+    def latest_run(self) -> Run | None:
+        return self.runs[-1] if self.runs else None
 
 
 class Result(db.Model):
@@ -130,7 +140,7 @@ class Result(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(10), unique=True, default=new_result_id)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # imported | verified
+    kind: Mapped[str] = mapped_column(String(16))  # imported | verified (re-run) | continued
     name: Mapped[str] = mapped_column(String(200), default="")
     is_shared: Mapped[bool] = mapped_column(default=False)
     best_solution: Mapped[list[float]] = mapped_column(JSON)
@@ -161,6 +171,48 @@ class Result(db.Model):
     @property
     def badges(self) -> list[str]:
         return [self.kind]
+
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+ACTIVE_STATUSES = ("queued", "running")
+
+
+class Run(db.Model):
+    """One execution on the server; the database, not Redis, is the truth about it."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_status_heartbeat", "status", "heartbeat_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_submission_id)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    mode: Mapped[str] = mapped_column(String(16))  # continue | rerun
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    version: Mapped[int]  # the submission version it runs
+    num_generations: Mapped[int]
+    starting_note: Mapped[str] = mapped_column(Text, default="")
+    rq_job_id: Mapped[str | None] = mapped_column(String(64))
+    progress_generation: Mapped[int] = mapped_column(default=0)
+    progress_history: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_traceback: Mapped[str | None] = mapped_column(Text)
+    output: Mapped[str] = mapped_column(Text, default="")
+    sandbox_layers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cpu_seconds: Mapped[float | None]
+    peak_memory_kb: Mapped[int | None]
+    reproduced: Mapped[bool | None]
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("results.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+
+    submission: Mapped[Submission] = relationship(back_populates="runs", foreign_keys=[submission_id])
+    result: Mapped[Result | None] = relationship(foreign_keys=[result_id])
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
 
 
 class SubmissionVersion(db.Model):

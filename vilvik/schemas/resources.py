@@ -44,7 +44,7 @@ class SubmissionSchema(Schema):
     status = fields.String()
     name = fields.String()
     description = fields.String()
-    submission_type = fields.Function(lambda submission: submission.source)
+    submission_type = fields.String()
     source = fields.String()
     ga_parameters = fields.Raw()
     code = fields.Raw()
@@ -52,5 +52,29 @@ class SubmissionSchema(Schema):
     result_id = fields.Function(
         lambda submission: submission.current_result.public_id if submission.current_result else None
     )
+    parent_result_id = fields.Function(
+        lambda submission: submission.parent_result.public_id if submission.parent_result else None
+    )
+    run = fields.Function(lambda submission: RunSchema().dump(submission.latest_run) if submission.latest_run else None)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
+
+
+class RunSchema(Schema):
+    """The latest server run of a submission: live progress while it runs, the error if it failed."""
+
+    id = fields.String(attribute="public_id")
+    mode = fields.String()
+    status = fields.String()
+    generation = fields.Integer(attribute="progress_generation")
+    num_generations = fields.Integer()
+    starting_note = fields.String()
+    error = fields.String(attribute="error_message", allow_none=True)
+    traceback = fields.String(attribute="error_traceback", allow_none=True)
+    sandbox_layers = fields.List(fields.String())
+    cpu_seconds = fields.Float(allow_none=True)
+    peak_memory_kb = fields.Integer(allow_none=True)
+    reproduced = fields.Boolean(allow_none=True)
+    created_at = UtcDateTime()
+    started_at = UtcDateTime(allow_none=True)
+    finished_at = UtcDateTime(allow_none=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -72,3 +73,23 @@ def remember(user: User, key: str, request_fingerprint: str, response: StoredRes
         response_body=response.body,
         response_location=response.location,
     ))
+
+
+def idempotent(user: User, key: str | None, request_fingerprint: str,
+               produce: Callable[[], StoredResponse]) -> StoredResponse:
+    """Answer a create once per Idempotency-Key: replay the stored answer, or produce and store it.
+
+    Runs under the account's lock, so that concurrent retries wait for the first one.
+    """
+    from .quotas import account_lock
+
+    with account_lock(user):
+        if key:
+            replay = find_replay(user, key, request_fingerprint)
+            if replay is not None:
+                return replay
+        response = produce()
+        if key:
+            remember(user, key, request_fingerprint, response)
+            db.session.commit()
+        return response

@@ -1,0 +1,22 @@
+"""Objects as the API shows them: the schema's fields plus links on this server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Result, Submission
+from ..schemas.resources import ResultSchema, SubmissionSchema
+from ..services.imports import result_url, submission_api_url
+
+
+def submission_body(submission: Submission, base_url: str) -> dict[str, Any]:
+    body = SubmissionSchema().dump(submission)
+    body["status_url"] = submission_api_url(base_url, submission)
+    body["result_url"] = result_url(base_url, submission.current_result) if submission.current_result else None
+    return body
+
+
+def result_body(result: Result, base_url: str) -> dict[str, Any]:
+    body = ResultSchema().dump(result)
+    body["result_url"] = result_url(base_url, result)
+    return body

@@ -1,0 +1,184 @@
+"""The worker's side of a run: claim it, record progress, store its outcome."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy import select, update
+
+from ..charts import history_preview
+from ..engine.continuation import merge_history, starting_population
+from ..extensions import db
+from ..models import Result, Run, utcnow
+from ..runner.policy import MIB, Limits, Policy, parse_required
+from ..runner.sandbox import Outcome
+from ..schemas import flatten_messages
+from ..schemas.imports import ImportResultSchema
+
+PROGRESS_POINTS = 400
+
+
+def begin_run(run_id: int) -> Run | None:
+    """queued -> running, unless it was cancelled (or taken) meanwhile."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Run).where(Run.id == run_id, Run.status == "queued")
+        .values(status="running", started_at=now, heartbeat_at=now)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return None
+    run = db.session.get(Run, run_id)
+    run.submission.status = "running"
+    db.session.commit()
+    return run
+
+
+def policy_for(run: Run) -> Policy:
+    limits = current_app.config["TIERS"][run.submission.user.tier]["runs"]
+    return Policy(
+        limits=Limits(wall_seconds=limits["wall_seconds"], cpu_seconds=int(limits["wall_seconds"]) + 5,
+                      memory_bytes=limits["memory_mb"] * MIB, output_bytes=limits["output_kb"] * 1024),
+        required_layers=parse_required(current_app.config["SANDBOX_REQUIRE"]),
+    )
+
+
+def build_job(run: Run) -> dict[str, Any]:
+    """Everything the sandbox needs, as JSON; records how the starting population was chosen."""
+    submission = run.submission
+    params = submission.ga_parameters
+    job = {"ga_parameters": params, "code": submission.code, "num_generations": run.num_generations,
+           "initial_population": None}
+    if run.mode == "continue":
+        parent = submission.parent_result
+        start = starting_population(parent.population, parent.last_generation_fitness, params,
+                                    len(parent.best_solution), params.get("random_seed"))
+        if start is None:
+            run.starting_note = "The result has no population: the run starts from a new random population."
+        else:
+            job["initial_population"] = start.rows
+            run.starting_note = f"Started from the result's population: {start.note}."
+        db.session.commit()
+    return job
+
+
+def heartbeat(run_id: int) -> bool:
+    """Note that the worker is alive; returns whether the run was cancelled meanwhile."""
+    db.session.execute(update(Run).where(Run.id == run_id, Run.status == "running").values(heartbeat_at=utcnow()))
+    db.session.commit()
+    return db.session.scalar(select(Run.status).where(Run.id == run_id)) != "running"
+
+
+def record_progress(run_id: int, generation: int, history: list[Any]) -> None:
+    db.session.execute(
+        update(Run).where(Run.id == run_id, Run.status == "running")
+        .values(progress_generation=generation, progress_history=history_preview(history, PROGRESS_POINTS),
+                heartbeat_at=utcnow())
+    )
+    db.session.commit()
+
+
+def _validated_result(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """The sandbox's answer passes the import's own checks, or the run fails."""
+    if not isinstance(raw, dict):
+        return None, "The run produced no result object."
+    stopped = raw.pop("stopped_reason", None)
+    try:
+        data = ImportResultSchema().load(raw)
+    except ValidationError as error:
+        path, messages = next(iter(flatten_messages(error.messages).items()))
+        return None, f"The run produced an invalid result ({path}: {messages[0]})."
+    data["stopped_reason"] = stopped if isinstance(stopped, str) else None
+    return data, None
+
+
+def _reproduced(run: Run, previous: Result | None, data: dict[str, Any]) -> bool | None:
+    """For an unedited, seeded re-run of an import: did it give exactly the imported run?"""
+    submission = run.submission
+    if (previous is None or previous.kind != "imported" or run.version != 1
+            or submission.ga_parameters.get("random_seed") is None):
+        return None
+    return (previous.best_solution == data["best_solution"]
+            and previous.best_solutions_fitness == data["best_solutions_fitness"])
+
+
+def _store_result(run: Run, data: dict[str, Any]) -> Result:
+    submission = run.submission
+    history = data["best_solutions_fitness"]
+    completed, best_generation = data["generations_completed"], data["best_solution_generation"]
+    continued_from = None
+    if run.mode == "continue" and submission.parent_result is not None:
+        continued_from = submission.parent_result
+        offset = continued_from.generations_completed
+        history = merge_history(continued_from.best_solutions_fitness, history)
+        completed += offset
+        best_generation += offset
+    result = Result(
+        submission=submission, kind="continued" if continued_from else "verified", name=submission.name,
+        best_solution=data["best_solution"], best_solution_fitness=data["best_solution_fitness"],
+        best_solutions_fitness=history, history_preview=history_preview(history),
+        generations_completed=completed, best_solution_generation=best_generation,
+        best_solution_idx=data["best_solution_idx"], gene_type_single=None,
+        population=data["population"], last_generation_fitness=data["last_generation_fitness"],
+        stopped_reason=data["stopped_reason"], continued_from=continued_from,
+    )
+    return result
+
+
+def complete_run(run_id: int, outcome: Outcome) -> Run:
+    """Store what the sandbox said: a new current result, or a failure the user can act on."""
+    db.session.rollback()
+    run = db.session.get(Run, run_id)
+    run.output = outcome.output
+    run.sandbox_layers = outcome.layers
+    run.cpu_seconds, run.peak_memory_kb = round(outcome.cpu_seconds, 3), outcome.peak_memory_kb
+    run.finished_at = utcnow()
+    if run.status == "cancelled" or outcome.status == "cancelled":
+        run.status = run.submission.status = "cancelled"
+        db.session.commit()
+        return run
+    data, problem = _validated_result(outcome.result) if outcome.status == "succeeded" else (None, None)
+    if data is None:
+        run.status = run.submission.status = "failed"
+        run.error_message = problem or outcome.error or "The run failed."
+        run.error_traceback = outcome.user_traceback
+        db.session.commit()
+        return run
+    submission = run.submission
+    previous = submission.current_result
+    run.reproduced = _reproduced(run, previous, data)
+    result = _store_result(run, data)
+    db.session.add(result)
+    db.session.flush()
+    if previous is not None:
+        previous.superseded_at = utcnow()
+    submission.current_result = result
+    run.result = result
+    run.status = submission.status = "succeeded"
+    run.progress_generation = run.num_generations if data["stopped_reason"] == "completed" else run.progress_generation
+    db.session.commit()
+    return run
+
+
+def fail_stale_runs() -> list[int]:
+    """Runs whose worker went silent (killed, crashed) are failed; the imported result stays."""
+    limit = timedelta(seconds=current_app.config["RUN_HEARTBEAT_TIMEOUT_SECONDS"])
+    stale = list(db.session.scalars(
+        select(Run).where(Run.status == "running", Run.heartbeat_at < utcnow() - limit).with_for_update()
+    ))
+    for run in stale:
+        run.status = run.submission.status = "failed"
+        run.finished_at = utcnow()
+        run.error_message = ("The worker running this job stopped (it was killed or crashed). "
+                             "The previous result is unchanged; start the run again.")
+    db.session.commit()
+    return [run.id for run in stale]
+
+
+def queued_runs() -> list[Run]:
+    return list(db.session.scalars(select(Run).where(Run.status == "queued")))
+
+

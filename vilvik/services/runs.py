@@ -1,0 +1,173 @@
+"""Starting, continuing, re-running and cancelling server runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from ..engine.code import CODE_ROLES, ENTRY_SUFFIX
+from ..engine.continuation import shape_changes
+from ..errors import ApiError, ServiceUnavailable, ValidationFailed
+from ..extensions import db
+from ..models import ACTIVE_STATUSES, Result, Run, Submission, SubmissionVersion, User, utcnow
+from ..schemas import flatten_messages
+from ..schemas.edits import SubmissionEditSchema
+from .. import jobs
+
+META_KEYS = ("name", "description")
+CODE_KEYS = frozenset(CODE_ROLES) | {role + ENTRY_SUFFIX for role in CODE_ROLES}
+
+
+class RunConflict(ApiError):
+    status, code = 409, "run_in_progress"
+    message = "This submission already has a queued or running run; cancel it or wait for it."
+
+
+def split_overrides(overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A flat override body (as the SDK sends it) as (metadata, code, GA parameters)."""
+    meta = {key: overrides[key] for key in META_KEYS if key in overrides}
+    code = {key: value for key, value in overrides.items() if key in CODE_KEYS}
+    params = {key: value for key, value in overrides.items() if key not in CODE_KEYS and key not in META_KEYS}
+    return meta, code, params
+
+
+def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` over ``base``; a null value removes the key."""
+    merged = {**base, **changes}
+    return {key: value for key, value in merged.items() if value is not None}
+
+
+def _validated(ga_parameters: dict[str, Any], code: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return SubmissionEditSchema().load({"ga_parameters": ga_parameters, "code": code})
+    except ValidationError as error:
+        details = flatten_messages(error.messages)
+        first = next(iter(details.items()))
+        raise ValidationFailed(f"Invalid field {first[0]}: {first[1][0]}", details=details) from None
+
+
+def _check_meta(meta: dict[str, Any]) -> None:
+    for key, limit in (("name", 200), ("description", 10_000)):
+        if key in meta and (not isinstance(meta[key], str) or len(meta[key]) > limit):
+            raise ValidationFailed(f"Invalid field {key}: must be a string of at most {limit} characters.",
+                                   details={key: [f"Must be a string of at most {limit} characters."]})
+
+
+def tier_limits(user: User) -> dict[str, Any]:
+    return current_app.config["TIERS"][user.tier]["runs"]
+
+
+def check_tier_limits(user: User, params: dict[str, Any], generations: int, population_rows: int | None,
+                      genes: int | None) -> None:
+    """Refuse, before anything runs, what the account's tier does not allow."""
+    limits = tier_limits(user)
+    problems: dict[str, list[str]] = {}
+    if generations > limits["max_generations"]:
+        problems["num_generations"] = [f"The {user.tier} tier runs at most {limits['max_generations']} generations."]
+    population = params.get("sol_per_pop", population_rows)
+    if population is not None and population > limits["max_population"]:
+        problems["sol_per_pop"] = [f"The {user.tier} tier allows populations of at most {limits['max_population']}."]
+    genes = params.get("num_genes", genes)
+    if genes is not None and genes > limits["max_genes"]:
+        problems["num_genes"] = [f"The {user.tier} tier allows at most {limits['max_genes']} genes."]
+    if population is None or genes is None:
+        problems.setdefault("sol_per_pop", []).append(
+            "A run from scratch needs sol_per_pop and num_genes (or a population to start from).")
+    if problems:
+        raise ValidationFailed("The run exceeds what your tier allows; nothing was started.", details=problems)
+
+
+def _enqueue(run: Run) -> None:
+    """Queue the committed run; if Redis refuses, undo it so that nothing waits forever."""
+    try:
+        run.rq_job_id = jobs.enqueue_run(run)
+    except Exception as error:
+        current_app.logger.error("could not enqueue run %s: %s", run.public_id, type(error).__name__)
+        run.status, run.error_message, run.finished_at = "failed", "The run queue is unavailable.", utcnow()
+        run.submission.status = "failed"
+        db.session.commit()
+        raise ServiceUnavailable("The run queue is unavailable; nothing was started. Try again shortly.") from None
+    db.session.commit()
+
+
+def start_continue(user: User, result: Result, overrides: dict[str, Any], source: str) -> Submission:
+    """A new submission whose run starts from ``result``'s final population."""
+    parent = result.submission
+    meta, code_changes, param_changes = split_overrides(overrides)
+    _check_meta(meta)
+    extra = param_changes.pop("num_generations", parent.ga_parameters.get("num_generations"))
+    params = _merged(parent.ga_parameters, param_changes)
+    changed = shape_changes(parent.ga_parameters, params)
+    if changed:
+        raise ValidationFailed(
+            f"A continued run cannot change {', '.join(changed)}: the population would no longer fit.",
+            details={key: ["Cannot change when continuing; re-run from scratch instead."] for key in changed})
+    if not isinstance(extra, int) or isinstance(extra, bool) or extra < 1:
+        raise ValidationFailed("num_generations (the generations to add) must be a positive integer.",
+                               details={"num_generations": ["Must be a positive integer."]})
+    params["num_generations"] = extra
+    data = _validated(params, _merged(parent.code, code_changes))
+    rows = len(result.population) if result.population else None
+    genes = len(result.best_solution)
+    check_tier_limits(user, data["ga_parameters"], extra, rows, genes)
+    submission = Submission(
+        user=user, source=source, status="queued", parent_result=result,
+        name=meta.get("name", f"{parent.name or parent.public_id} (continued)"),
+        description=meta.get("description", parent.description),
+        ga_parameters=data["ga_parameters"], code=data["code"], origin=parent.origin,
+        versions=[SubmissionVersion(number=1, ga_parameters=data["ga_parameters"], code=data["code"])],
+    )
+    run = Run(submission=submission, mode="continue", status="queued", version=1, num_generations=extra)
+    db.session.add_all([submission, run])
+    db.session.commit()
+    _enqueue(run)
+    return submission
+
+
+def start_rerun(user: User, submission: Submission, overrides: dict[str, Any]) -> Submission:
+    """Run the submission from scratch; overrides are saved as a new version first."""
+    if submission.status in ACTIVE_STATUSES:
+        raise RunConflict()
+    meta, code_changes, param_changes = split_overrides(overrides)
+    _check_meta(meta)
+    if code_changes or param_changes:
+        data = _validated(_merged(submission.ga_parameters, param_changes), _merged(submission.code, code_changes))
+        version = SubmissionVersion(submission=submission, number=submission.version + 1, **data)
+        submission.version, submission.ga_parameters, submission.code = version.number, data["ga_parameters"], data["code"]
+        db.session.add(version)
+    for key, value in meta.items():
+        setattr(submission, key, value)
+    params = submission.ga_parameters
+    check_tier_limits(user, params, params["num_generations"], None, None)
+    run = Run(submission=submission, mode="rerun", status="queued", version=submission.version,
+              num_generations=params["num_generations"])
+    submission.status = "queued"
+    db.session.add(run)
+    db.session.commit()
+    _enqueue(run)
+    return submission
+
+
+def cancel_latest_run(submission: Submission) -> Run | None:
+    """Cancel the submission's queued or running run; returns it, or None when none was active."""
+    run = db.session.scalar(
+        select(Run).where(Run.submission_id == submission.id, Run.status.in_(ACTIVE_STATUSES))
+        .order_by(Run.id.desc()).with_for_update()
+    )
+    if run is None:
+        return None
+    was_running = run.status == "running"
+    run.status, run.finished_at = "cancelled", utcnow()
+    run.error_message = "Cancelled by its owner."
+    submission.status = "cancelled"
+    db.session.commit()
+    jobs.stop_run(run, was_running)
+    return run
+
+
+def delete_submission(submission: Submission) -> None:
+    db.session.delete(submission)
+    db.session.commit()
