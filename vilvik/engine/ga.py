@@ -61,6 +61,13 @@ def user_traceback(error: BaseException) -> str:
     return "".join(lines)
 
 
+def describe_error(error: BaseException) -> str:
+    """One line for the user: the exception, with what a bare MemoryError means here."""
+    if isinstance(error, MemoryError):
+        return "MemoryError: the run needed more memory than its limit allows"
+    return f"{type(error).__name__}: {error}"
+
+
 def load_user_code(code: dict[str, str]) -> dict[str, Any]:
     """Execute each role's source in a namespace of its own and return its entry point."""
     loaded = {}
@@ -72,7 +79,7 @@ def load_user_code(code: dict[str, str]) -> dict[str, Any]:
             exec(compile(code[role], f"<{role}>", "exec"), namespace)
             loaded[role] = namespace[entry_name(code, role)]
         except Exception as error:
-            raise UserCodeError(f"{role} failed while loading: {type(error).__name__}: {error}",
+            raise UserCodeError(f"{role} failed while loading: {describe_error(error)}",
                                 user_traceback(error)) from None
     return loaded
 
@@ -150,7 +157,7 @@ def run_ga(job: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dic
     except UserCodeError:
         raise
     except Exception as error:
-        raise UserCodeError(f"{type(error).__name__}: {error}", user_traceback(error)) from None
+        raise UserCodeError(describe_error(error), user_traceback(error)) from None
     progress(ga, force=True)
     solution, fitness, index = ga.best_solution(pop_fitness=ga.last_generation_fitness)
     completed = int(ga.generations_completed)
