@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import time
 
 from flask import Flask, current_app
@@ -16,6 +18,7 @@ from .runner.sandbox import clean_stale_scratch, run_job
 from .services import execution
 
 QUEUE_NAME = "vilvik-runs"
+PR_SET_PDEATHSIG = 1
 PROGRESS_SECONDS = 0.5
 HEARTBEAT_SECONDS = 5.0
 # Time the job process needs besides the sandbox's own deadline (start, storing the result).
@@ -54,8 +57,19 @@ def stop_run(run, was_running: bool) -> None:
         pass  # already gone; the database says cancelled, and the job checks it
 
 
+def _die_with_worker() -> None:
+    """RQ runs a job in its own session: tie it to the worker, so that a killed worker takes its
+    job (and, by the sandbox's own death signal, the user's code) with it, and the run is then
+    found silent and failed instead of finishing unseen."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def execute_run(run_id: int) -> str:
     """The job: run the submission in the sandbox and store the outcome (all state by id)."""
+    _die_with_worker()
     db.engine.dispose(close=False)  # connections inherited from the worker are not ours to use
     run = execution.begin_run(run_id)
     if run is None:
@@ -110,6 +124,7 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
     with app.app_context():
         recover_runs()
         connection = get_redis()
+        # A short TTL makes the idle loop wake (and recover runs) every minute or so.
         worker = RunWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
-                           maintenance_interval=30)
+                           maintenance_interval=30, worker_ttl=60)
         return worker.work(burst=burst, with_scheduler=False)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Result, Submission, User
+from .execution import fail_stale_runs
 
 
 def get_own_result(user: User, public_id: str) -> Result:
@@ -19,9 +20,13 @@ def get_own_result(user: User, public_id: str) -> Result:
 
 
 def get_own_submission(user: User, public_id: str) -> Submission:
+    """The submission; a run whose worker went silent is failed first, so nobody sees it
+    "running" forever even when no worker is left to notice."""
     submission = db.session.scalar(
         select(Submission).where(Submission.public_id == public_id, Submission.user_id == user.id)
     )
     if submission is None:
         raise NotFound(f"No submission {public_id!r}.")
+    if submission.status == "running" and fail_stale_runs():
+        db.session.refresh(submission)
     return submission
