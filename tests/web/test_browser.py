@@ -125,3 +125,42 @@ def test_no_request_leaves_the_server(page, live_server):
     page.goto("/app/keys/")
     page.goto("/account")
     assert outside == []
+
+
+from ..runs.conftest import background_worker, worker_env  # noqa: E402,F401  (fixtures)
+
+SLOW_SPHERE = ("import time\n\ndef sphere(ga, sol, idx):\n    time.sleep(0.004)\n"
+               "    return -float(numpy.sum(sol ** 2))\n")
+
+
+def test_continue_and_rerun_with_live_progress(page, live_server, screenshot, background_worker):
+    sign_up(page, "runner@example.org")
+    secret = create_key(page, scopes=("imports:write",))
+    payload = load_payload(next(path for path in sdk_payloads() if path.stem == "sphere-default"))
+    payload["code"]["fitness_func"] = SLOW_SPHERE
+    created = requests.post(f"{live_server}/api/v1/imports/", json=payload,
+                            headers={"Authorization": f"Bearer {secret}"}, timeout=30).json()
+    background_worker()
+
+    page.goto(f"/app/result/{created['result_id']}/")
+    page.fill("#continue-generations", "150")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_url("**/app/submission/**")
+    # The page follows the run without being reloaded: the generation counter moves.
+    page.wait_for_function("Number(document.getElementById('run-generation').textContent) > 5", timeout=60_000)
+    assert page.locator("#run-status").inner_text() in ("Running", "Queued")
+    page.wait_for_selector("#run-chart svg.chart", timeout=60_000)
+    screenshot("run-progress")
+    # When it ends the page reloads itself and shows the outcome.
+    page.wait_for_selector("text=Current result", timeout=90_000)
+    assert page.locator("#submission-status").inner_text() == "succeeded"
+    page.get_by_role("link", name="Current result").click()
+    assert page.locator(".badge-continued").first.is_visible()
+    assert page.locator("svg.chart .chart-boundary").count() == 1
+    screenshot("result-continued")
+
+    page.goto(f"/app/submission/{created['id']}/")
+    page.get_by_role("button", name="Re-run from scratch").click()
+    page.wait_for_selector("text=reproduced the imported result exactly", timeout=90_000)
+    assert page.locator(".badge-verified").first.is_visible()
+    screenshot("submission-verified")

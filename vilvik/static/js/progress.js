@@ -14,7 +14,9 @@
       .then(function (response) { return response.json(); })
       .then(function (state) {
         if (state.done) { window.location.reload(); return; }
-        text("run-status", state.status.charAt(0).toUpperCase() + state.status.slice(1));
+        var label = state.status.charAt(0).toUpperCase() + state.status.slice(1);
+        text("run-status", label);
+        document.querySelectorAll("h1 [data-status]").forEach(function (badge) { badge.textContent = label; });
         text("submission-status", state.status);
         text("run-generation", state.generation);
         if (state.best !== null) { text("run-best", Number(state.best).toPrecision(6)); }
