@@ -146,6 +146,8 @@ class Result(db.Model):
     best_solution: Mapped[list[float]] = mapped_column(JSON)
     # A number, or a list of numbers for multi-objective runs.
     best_solution_fitness: Mapped[Any] = mapped_column(JSON)
+    # The (first objective's) best fitness as a number the database can filter and sort on.
+    fitness_value: Mapped[float | None] = mapped_column(index=True)
     # The large arrays are loaded only where they are shown (deferred).
     best_solutions_fitness: Mapped[list[Any]] = mapped_column(JSON, deferred=True)
     # At most HISTORY_PREVIEW_POINTS values of the history, for lists and sparklines.
@@ -229,6 +231,25 @@ class SubmissionVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="versions")
+
+
+class DeviceAuthorization(db.Model):
+    """An RFC 8628 device login: the device polls with its code while a signed-in user decides."""
+
+    __tablename__ = "device_authorizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|approved|denied|used
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    client_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_polled_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship()
 
 
 class IdempotencyRecord(db.Model):

@@ -6,7 +6,8 @@ from sqlalchemy import text
 from ..errors import ServiceUnavailable
 from ..extensions import db
 from ..redis_connection import get_redis
-from .routing import route
+from .openapi import build_spec
+from .routing import public_base_url, route
 
 bp = Blueprint("health", __name__)
 
@@ -30,3 +31,9 @@ def health():
         db.session.rollback()
         raise ServiceUnavailable("A backend is unavailable.", details=checks)
     return jsonify(status="ok", **checks)
+
+
+@route(bp, "/openapi.json", methods=["GET"])
+def openapi():
+    """The API described for machines: OpenAPI 3, from the schemas that validate requests."""
+    return jsonify(build_spec(public_base_url() + "/api/v1"))

@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from ..auth import bearer_secret
 from ..extensions import limiter
 from ..ids import hash_secret
-from . import health, imports, results, submissions
+from . import devices, health, imports, results, submissions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -27,7 +27,7 @@ def address_limit() -> str:
     return current_app.config["API_ADDRESS_LIMIT"]
 
 
-RESOURCES = (health.bp, imports.bp, results.bp, submissions.bp)
+RESOURCES = (health.bp, imports.bp, results.bp, submissions.bp, devices.bp)
 
 for child in RESOURCES:
     bp.register_blueprint(child)

@@ -80,6 +80,11 @@ def fitness_problem(value: Any) -> str | None:
     return f"Must be a finite number, or a list of numbers for a multi-objective run; not {describe(value)}."
 
 
+def first_objective(value: Any) -> float:
+    """The fitness as one number: the first objective of a multi-objective run."""
+    return float(value[0] if isinstance(value, list) else value)
+
+
 def objective_count(value: Any) -> int:
     """1 for a single-objective fitness, else the number of objectives."""
     return len(value) if isinstance(value, list) else 1

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from ..models import as_utc
+from .fields import StrictBoolean as StrictBooleanField
 
 
 class UtcDateTime(fields.DateTime):
@@ -78,3 +79,15 @@ class RunSchema(Schema):
     created_at = UtcDateTime()
     started_at = UtcDateTime(allow_none=True)
     finished_at = UtcDateTime(allow_none=True)
+
+
+class ResultSummarySchema(ResultSchema):
+    """A result as lists show it: without the arrays that can be large."""
+
+    class Meta:
+        exclude = ("best_solution", "best_solutions_fitness", "population", "last_generation_fitness")
+
+
+class ResultUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(max=200))
+    is_shared = StrictBooleanField()

@@ -16,6 +16,7 @@ from ..models import Result, Run, utcnow
 from ..runner.policy import MIB, Limits, Policy, parse_required
 from ..runner.sandbox import Outcome
 from ..schemas import flatten_messages
+from ..schemas.fields import first_objective
 from ..schemas.imports import ImportResultSchema
 
 PROGRESS_POINTS = 400
@@ -119,6 +120,7 @@ def _store_result(run: Run, data: dict[str, Any]) -> Result:
     result = Result(
         submission=submission, kind="continued" if continued_from else "verified", name=submission.name,
         best_solution=data["best_solution"], best_solution_fitness=data["best_solution_fitness"],
+        fitness_value=first_objective(data["best_solution_fitness"]),
         best_solutions_fitness=history, history_preview=history_preview(history),
         generations_completed=completed, best_solution_generation=best_generation,
         best_solution_idx=data["best_solution_idx"], gene_type_single=None,

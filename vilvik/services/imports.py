@@ -8,6 +8,7 @@ from typing import Any
 from ..charts import history_preview
 from ..extensions import db
 from ..models import Result, Submission, SubmissionVersion, User
+from ..schemas.fields import first_objective
 from . import idempotency
 from .idempotency import StoredResponse
 from .quotas import account_lock, count_import, peek_import_quota, require_import_quota
@@ -39,6 +40,7 @@ def _build_records(user: User, data: dict[str, Any]) -> tuple[Submission, Result
         name=data["name"],
         best_solution=result_data["best_solution"],
         best_solution_fitness=result_data["best_solution_fitness"],
+        fitness_value=first_objective(result_data["best_solution_fitness"]),
         best_solutions_fitness=result_data["best_solutions_fitness"],
         history_preview=history_preview(result_data["best_solutions_fitness"]),
         generations_completed=result_data["generations_completed"],

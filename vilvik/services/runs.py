@@ -171,3 +171,59 @@ def cancel_latest_run(submission: Submission) -> Run | None:
 def delete_submission(submission: Submission) -> None:
     db.session.delete(submission)
     db.session.commit()
+
+
+NEW_SUBMISSION_KEYS = ("submission_type", "webhook_url", "notification_email")
+
+
+def start_new(user: User, body: dict[str, Any]) -> Submission:
+    """A new submission from a flat body (as the SDK's submissions.create sends it), run from scratch."""
+    body = dict(body)
+    kind = body.pop("submission_type", "new")
+    if kind != "new":
+        raise ValidationFailed("submission_type must be 'new' here; imports go to /imports, continues to "
+                               "/results/<id>/continue.", details={"submission_type": ["Must be 'new'."]})
+    unsupported = [key for key in ("webhook_url", "notification_email") if body.pop(key, None) is not None]
+    if unsupported:
+        raise ValidationFailed(f"This server does not send notifications: remove {', '.join(unsupported)}.",
+                               details={key: ["Not supported on this server."] for key in unsupported})
+    meta, code, params = split_overrides(body)
+    _check_meta(meta)
+    missing = [f"{role}{ENTRY_SUFFIX}" for role in CODE_ROLES if role in code and not code.get(role + ENTRY_SUFFIX)]
+    if missing:
+        raise ValidationFailed("Every code field needs its entry symbol (<role>_entry): the function to call.",
+                               details={key: ["The entry symbol is required."] for key in missing})
+    if "fitness_func" not in code:
+        raise ValidationFailed("fitness_func is required.", details={"code.fitness_func": ["Missing data for required field."]})
+    data = _validated(params, code)
+    params = data["ga_parameters"]
+    check_tier_limits(user, params, params["num_generations"], None, None)
+    submission = Submission(
+        user=user, source="api", status="queued", name=meta.get("name", ""), description=meta.get("description", ""),
+        ga_parameters=params, code=data["code"], origin=None,
+        versions=[SubmissionVersion(number=1, ga_parameters=params, code=data["code"])],
+    )
+    run = Run(submission=submission, mode="new", status="queued", version=1, num_generations=params["num_generations"])
+    db.session.add_all([submission, run])
+    db.session.commit()
+    _enqueue(run)
+    return submission
+
+
+def update_result(result: Result, changes: dict[str, Any]) -> Result:
+    for key, value in changes.items():
+        setattr(result, key, value)
+    db.session.commit()
+    return result
+
+
+def delete_result(result: Result) -> None:
+    """Delete a result; its submission stays, its latest other result becomes current."""
+    submission = result.submission
+    if submission.current_result_id == result.id:
+        others = [other for other in submission.results if other.id != result.id]
+        submission.current_result = others[-1] if others else None
+        if submission.current_result is not None:
+            submission.current_result.superseded_at = None
+    db.session.delete(result)
+    db.session.commit()

@@ -3,12 +3,12 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from . import account, dashboard, keys, results, runs, submissions
+from . import account, dashboard, device, docs, keys, results, runs, submissions
 from .filters import FILTERS
 
 bp = Blueprint("web", __name__)
 
-for child in (account.bp, dashboard.bp, results.bp, submissions.bp, runs.bp, keys.bp):
+for child in (account.bp, dashboard.bp, results.bp, submissions.bp, runs.bp, keys.bp, device.bp, docs.bp):
     bp.register_blueprint(child)
 
 for name, function in FILTERS.items():

@@ -1,0 +1,33 @@
+"""Query arguments and list envelopes shared by the list endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from ..errors import ValidationFailed
+from ..schemas import flatten_messages
+from ..services.pages import ApiPage
+from .routing import public_base_url
+
+
+def query_args(schema: Schema) -> dict[str, Any]:
+    """The query string, loaded strictly: a bad or unknown argument is a 422."""
+    try:
+        return schema.load(request.args.to_dict(flat=True))
+    except ValidationError as error:
+        details = flatten_messages(error.messages)
+        first = next(iter(details.items()))
+        raise ValidationFailed(f"Invalid query argument {first[0]}: {first[1][0]}", details=details) from None
+
+
+def envelope(page: ApiPage, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"results": [...], "next": <absolute URL of the next page> | null}``."""
+    next_url = None
+    if page.next_cursor:
+        params = {**request.args.to_dict(flat=True), "cursor": page.next_cursor}
+        next_url = f"{public_base_url()}{request.path}?{urlencode(params)}"
+    return {"results": rows, "next": next_url}
