@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 from ..runs.conftest import background_worker, worker_env  # noqa: F401  (fixtures)
+from ..web.conftest import browser, page  # noqa: F401  (fixtures)
 
 SDK_REQUIREMENTS = ["vilvik==0.5.7", "pygad==3.9.2"]
 
@@ -53,7 +54,7 @@ def sdk(sdk_python, live_server, tmp_path, background_worker):
         completed = subprocess.run([sdk_python, str(path)], env=environment,
                                    capture_output=True, text=True, timeout=300, cwd=tmp_path)
         if expect_ok:
-            assert completed.returncode == 0, completed.stderr[-3000:]
+            assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-3000:]
         lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
         return json.loads(lines[-1]) if lines else {"returncode": completed.returncode, "stderr": completed.stderr}
 

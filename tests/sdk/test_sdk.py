@@ -15,10 +15,10 @@ LOCAL_RUN = '''
 import numpy as np
 import pygad
 
-TARGET = 2.5
 
 def distance(solution):
-    return float(np.abs(np.sum(solution) - TARGET))
+    target = 2.5
+    return float(np.abs(np.sum(solution) - target))
 
 def fitness_func(ga_instance, solution, solution_idx):
     return -distance(solution)
@@ -42,7 +42,11 @@ def test_push_then_continue_and_wait(sdk, key):
 record = vilvik.push(ga, name="sdk push", base_url=BASE)
 client = vilvik.Client(base_url=BASE)
 continued = client.results.continue_run(record.result_id, num_generations=10)
-result = client.results.wait_for(continued.id, timeout=120, poll_interval=0.5)
+try:
+    result = client.results.wait_for(continued.id, timeout=120, poll_interval=0.5)
+except vilvik.APIError:
+    print(json.dumps(client.submissions.get(continued.id).raw["run"]))
+    raise
 print(json.dumps({"id": record.id, "result_id": record.result_id, "url": record.result_url,
                   "continued": continued.id, "status": client.submissions.get(continued.id).status,
                   "generations": result.num_generations_ran, "best": result.best_fitness}))
@@ -85,7 +89,7 @@ print(json.dumps({"verified_sub": verified.submission_id, "record": record.id, "
                   "shared": renamed.is_shared, "after_delete": after_delete.status}))
 ''', api_key=key)
     assert out["verified_sub"] == out["record"]
-    assert out["count"] == out["unique"] == 6  # push, one-shot, three pushes... and the first push
+    assert out["count"] == out["unique"] == 5  # the first push, the one-shot run, three more pushes
     assert out["one_shot_best"] <= 0
     assert out["renamed"] == "verified run" and out["shared"] is True
 
@@ -127,17 +131,19 @@ print(json.dumps(caught))
 
 def login_process(sdk_python, live_server, tmp_path):
     return subprocess.Popen([sdk_python, "-m", "vilvik", "login", "--base-url", f"{live_server}/api/v1",
-                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
                             env={"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                                 "PATH": "/usr/bin:/bin"})
+                                 "PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"})
 
 
 def approval_url(process) -> str:
+    seen = []
     for line in process.stdout:
+        seen.append(line)
         match = re.search(r"(http://\S+/device/approve\?user_code=\S+)", line)
         if match:
             return match.group(1)
-    raise AssertionError("vilvik login printed no approval URL")
+    raise AssertionError("vilvik login printed no approval URL: " + "".join(seen)[-2000:])
 
 
 @pytest.mark.parametrize("decision", ["Approve", "Deny"])
