@@ -75,3 +75,14 @@ def test_previews_and_sparklines_are_small():
     assert len(preview) <= 50 and preview[0] == 0 and preview[-1] == 9_999
     assert sparkline(preview).count("<polyline") == 1
     assert sparkline([1.0]) == ""
+
+
+def test_extreme_values_still_draw():
+    for history in ([-1e308, 0.0, 1e308], [5e-324, 0.0], [1.7976931348623157e308] * 3):
+        assert polyline_points(fitness_chart(history, len(history) - 1))
+        assert sparkline(history).count("<polyline") == 1
+
+
+def test_explicit_positions_place_a_continued_sampled_history():
+    svg = fitness_chart([1, 2, 3, 4, 5, 6], 12, positions=[0, 5, 10, 11, 12, 12])
+    assert len(polyline_points(svg)[0]) == 6

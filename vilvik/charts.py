@@ -62,10 +62,12 @@ def generation_positions(count: int, generations_completed: int) -> tuple[list[f
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high]."""
+    """Round tick values covering [low, high] (just the ends, for spans no double can step)."""
     if high <= low:
         return [low]
-    raw = (high - low) / max(1, count)
+    raw = (high / 2 - low / 2) / max(1, count) * 2
+    if not math.isfinite(raw) or raw < 1e-300:
+        return [low, high]
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(multiple * magnitude for multiple in (1, 2, 2.5, 5, 10) if multiple * magnitude >= raw)
     digits = max(0, -math.floor(math.log10(step)) + 2)
@@ -82,20 +84,34 @@ def _format(value: float) -> str:
 
 
 def _span(values: Sequence[float]) -> tuple[float, float]:
+    """The value range with a margin, kept within what a double holds."""
     low, high = min(values), max(values)
     if low == high:
         pad = abs(low) * 0.1 or 1.0
-        return low - pad, high + pad
-    pad = (high - low) * 0.05
-    return low - pad, high + pad
+    else:
+        pad = (high / 2 - low / 2) * 0.1
+    biggest = 1.7976931348623157e308
+    return max(-biggest, low - pad), min(biggest, high + pad)
+
+
+def _fraction(value: float, low: float, high: float) -> float:
+    """Where ``value`` lies between ``low`` and ``high``, without overflowing on huge spans."""
+    span = high / 2 - low / 2
+    return (value / 2 - low / 2) / span if span > 0 else 0.5
 
 
 def fitness_chart(history: Sequence[Any], generations_completed: int, *, boundary: int | None = None,
-                  width: int = 720, height: int = 320) -> str:
-    """A fitness-per-generation line chart with axes, ticks and labels, of bounded size."""
+                  positions: Sequence[float] | None = None, width: int = 720, height: int = 320) -> str:
+    """A fitness-per-generation line chart with axes, ticks and labels, of bounded size.
+
+    ``positions`` gives each value's generation when it is not implied (a continued sampled run).
+    """
     series = objective_series(history)
     count = len(series[0])
-    xs, sampled = generation_positions(count, generations_completed)
+    if positions is not None and len(positions) == count:
+        xs, sampled = [float(x) for x in positions], True
+    else:
+        xs, sampled = generation_positions(count, generations_completed)
     left, right, top, bottom = 72, 16, 16, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     all_values = [value for values in series for value in values] or [0.0]
@@ -106,7 +122,7 @@ def fitness_chart(history: Sequence[Any], generations_completed: int, *, boundar
         return left + plot_w * x / x_high
 
     def py(y: float) -> float:
-        return top + plot_h * (1 - (y - y_low) / (y_high - y_low))
+        return top + plot_h * (1 - _fraction(y, y_low, y_high))
 
     title = "Best fitness per generation"
     description = (f"{count} values over {generations_completed} generations"
@@ -158,7 +174,7 @@ def sparkline(values: Sequence[float], width: int = 120, height: int = 28) -> st
         return ""
     low, high = _span(values)
     step = width / (len(values) - 1)
-    path = " ".join(f"{index * step:.1f},{height - (value - low) / (high - low) * height:.1f}"
+    path = " ".join(f"{index * step:.1f},{height - _fraction(value, low, high) * height:.1f}"
                     for index, value in enumerate(values))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" aria-hidden="true">'

@@ -48,6 +48,8 @@ def history_csv(result: Result) -> str:
     """The best fitness per generation; a sampled history gives its estimated generations."""
     history = result.best_solutions_fitness
     positions, sampled = generation_positions(len(history), result.generations_completed)
+    if result.history_generations and len(result.history_generations) == len(history):
+        positions, sampled = result.history_generations, True
     multi = bool(history) and isinstance(history[0], list)
     header = ["generation", *([f"best_fitness_{k}" for k in range(len(history[0]))] if multi else ["best_fitness"])]
     rows = []

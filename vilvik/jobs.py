@@ -14,7 +14,7 @@ from rq.job import Job
 
 from .extensions import db
 from .redis_connection import get_redis
-from .runner.sandbox import clean_stale_scratch, run_job
+from .runner.sandbox import Outcome, clean_stale_scratch, run_job
 from .services import execution
 
 QUEUE_NAME = "vilvik-runs"
@@ -74,7 +74,10 @@ def execute_run(run_id: int) -> str:
     run = execution.begin_run(run_id)
     if run is None:
         return "not queued (cancelled or taken)"
-    job = execution.build_job(run)
+    try:
+        job = execution.build_job(run)
+    except execution.RunCannotStart as error:
+        return execution.complete_run(run_id, Outcome(status="failed", error=str(error))).status
     policy = execution.policy_for(run)
     history: list = []
     last = {"progress": 0.0, "heartbeat": time.monotonic()}
@@ -95,7 +98,12 @@ def execute_run(run_id: int) -> str:
         last["heartbeat"] = now
         return execution.heartbeat(run_id)
 
-    outcome = run_job(job, policy, on_progress=on_progress, should_cancel=should_cancel)
+    try:
+        outcome = run_job(job, policy, on_progress=on_progress, should_cancel=should_cancel)
+    except Exception:
+        current_app.logger.exception("run %s could not be completed", run_id)
+        outcome = Outcome(status="failed", error="The run could not be completed because of an error on the "
+                                                  "server; it has been logged.")
     return execution.complete_run(run_id, outcome).status
 
 

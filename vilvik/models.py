@@ -150,6 +150,9 @@ class Result(db.Model):
     fitness_value: Mapped[float | None] = mapped_column(index=True)
     # The large arrays are loaded only where they are shown (deferred).
     best_solutions_fitness: Mapped[list[Any]] = mapped_column(JSON, deferred=True)
+    # The generation of each history value, where it is not simply its index (a continued
+    # sampled history); None otherwise.
+    history_generations: Mapped[list[float] | None] = mapped_column(NULLABLE_JSON, deferred=True)
     # At most HISTORY_PREVIEW_POINTS values of the history, for lists and sparklines.
     history_preview: Mapped[list[float]] = mapped_column(JSON, default=list)
     generations_completed: Mapped[int]

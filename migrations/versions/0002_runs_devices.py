@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 06:40:45.471828
+Create Date: 2026-11-29 06:49:52.722659
 
 """
 from alembic import op
@@ -70,6 +70,7 @@ def upgrade():
 
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.add_column(sa.Column('fitness_value', sa.Double(), nullable=True))
+        batch_op.add_column(sa.Column('history_generations', sa.JSON(none_as_null=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_results_fitness_value'), ['fitness_value'], unique=False)
 
     with op.batch_alter_table('submissions', schema=None) as batch_op:
@@ -85,6 +86,7 @@ def downgrade():
 
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_results_fitness_value'))
+        batch_op.drop_column('history_generations')
         batch_op.drop_column('fitness_value')
 
     with op.batch_alter_table('runs', schema=None) as batch_op:

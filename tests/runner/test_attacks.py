@@ -8,15 +8,16 @@ an attack depends on, the test is skipped naming the attack that is left open.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from vilvik.runner.sandbox import run_job
+from vilvik.services.execution import validated_result
 
 from .conftest import sandbox_job
 
@@ -93,9 +94,9 @@ ATTACKS = {
     "loop_forever": (attack("while True:\n    pass\n"), ("process-group-deadline",), "limit"),
     "sleep_forever": (attack("time.sleep(10 ** 6)\n"), ("process-group-deadline",), "time limit"),
     "fill_disk_with_one_file": (attack("with open('big.bin', 'wb') as f:\n    while True:\n        f.write(b'x' * 65536)\n"),
-                                ("rlimits",), "File too large"),
+                                ("rlimits",), ("File too large", "No space left")),
     "fill_disk_with_many_files": (attack("for n in range(100000):\n    open(f'f{{n}}', 'w').write('x' * 4096)\n"
-                                         "time.sleep(5)\n"), ("private-scratch",), "scratch space"),
+                                         "time.sleep(5)\n"), ("private-scratch",), ("scratch space", "No space left")),
     "forge_the_result_channel": (attack("for fd in range(3, 64):\n    try:\n"
                                         "        os.write(fd, b'{{\"type\": \"result\", \"token\": \"guess\"}}\\n')\n"
                                         "    except OSError:\n        pass\n"), (), "forged"),
@@ -109,6 +110,25 @@ ATTACKS = {
     "return_an_object": ("def fitness_func(ga, sol, idx):\n    return object()\n", (), "fitness"),
     "return_nan": ("def fitness_func(ga, sol, idx):\n    return float('nan')\n", (), None),
     "unshare_namespaces": (attack(escaped_if("ctypes.CDLL(None).unshare(0x00020000) == 0")), ("seccomp",), None),
+    "signal_through_a_pidfd": (attack("libc = ctypes.CDLL(None)\npidfd = libc.syscall(434, {victim}, 0)\n"
+                                      + escaped_if("pidfd >= 0 and libc.syscall(424, pidfd, 9, None, 0) == 0")),
+                               ("seccomp",), None),
+    "signal_with_tgsigqueueinfo": (attack(escaped_if("ctypes.CDLL(None).syscall(297, {victim}, {victim}, 9, "
+                                                     "ctypes.create_string_buffer(128)) == 0")), ("seccomp",), None),
+    "re_announce_the_sandbox_layers": (attack("frame = sys._getframe()\n"
+                                              "while frame and 'send' not in frame.f_locals:\n    frame = frame.f_back\n"
+                                              "frame.f_locals['send']('ready', layers=['unprivileged-user'])\n"),
+                                       (), "unexpected message"),
+    "send_a_second_result": (attack("frame = sys._getframe()\n"
+                                    "while frame and 'send' not in frame.f_locals:\n    frame = frame.f_back\n"
+                                    "frame.f_locals['send']('error', message='forged', traceback='')\n"),
+                             (), ("forged", "unexpected message")),
+    "deep_brackets_on_the_channel": (attack("for fd in range(3, 64):\n    try:\n"
+                                            "        os.write(fd, b'[' * 200000 + b'\\n')\n"
+                                            "    except OSError:\n        pass\n"), (), "not a message"),
+    "poison_the_progress": (attack("ga.best_solutions_fitness.append('boom')\n"), (),
+                            ("progress", "finite", "fitness")),
+    "read_a_root_only_file": (attack(attempt("open('/etc/shadow').read()")), ("landlock",), None),
 }
 
 
@@ -121,6 +141,10 @@ def test_attack_is_stopped(name, targets, tight_policy, available_layers):
     code = source.replace("{instance}", str(targets["instance"])).replace("{victim}", str(targets["victim"]))
     code = code.replace("{{", "{").replace("}}", "}")
     outcome = run_job(sandbox_job(code), tight_policy)
+    if outcome.status == "succeeded":  # the worker checks every result as untrusted input
+        _, problem = validated_result(dict(outcome.result))
+        if problem:
+            outcome.status, outcome.error = "failed", problem
     said = f"{outcome.error} {outcome.user_traceback} {outcome.output}"
     assert "failed while loading" not in said, said[:2000]  # the attack itself must have run
     assert "ESCAPED" not in said, said[:2000]
@@ -140,9 +164,26 @@ def test_the_suite_is_large_enough():
     assert len(ATTACKS) >= 25
 
 
+def _children() -> str:
+    return subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", "vilvik/runner/child.py"],
+                          capture_output=True, text=True).stdout.strip()
+
+
 def test_attacks_leave_no_process_behind(targets, tight_policy):
-    source = attack("time.sleep(10 ** 6)\n")
-    run_job(sandbox_job(source), tight_policy)
-    leftovers = subprocess.run(["pgrep", "-f", "vilvik/runner/child.py"], capture_output=True, text=True).stdout
-    assert leftovers.strip() == ""
-    assert signal.SIGKILL  # the deadline kills with SIGKILL; nothing survives it
+    run_job(sandbox_job(attack("time.sleep(10 ** 6)\n")), tight_policy)
+    assert _children() == ""
+
+
+def test_code_that_lingers_after_its_result_does_not_hold_the_worker(tight_policy):
+    """An atexit hook that closes the channel and sleeps: the job ends with the result anyway."""
+    lingering = attack("import atexit\n"
+                       "def linger():\n"
+                       "    for fd in range(3, 64):\n"
+                       "        try:\n            os.close(fd)\n        except OSError:\n            pass\n"
+                       "    time.sleep(10 ** 6)\n"
+                       "atexit.register(linger)\n")
+    started = time.monotonic()
+    outcome = run_job(sandbox_job(lingering), tight_policy)
+    assert outcome.status == "succeeded"
+    assert time.monotonic() - started < tight_policy.limits.wall_seconds
+    assert _children() == ""

@@ -1,5 +1,8 @@
 """The sandbox's own behaviour: results, progress, limits, failures in the user's words."""
 
+import os
+import subprocess
+
 import pytest
 
 from vilvik.runner.policy import LAYERS, Policy, parse_required
@@ -38,10 +41,16 @@ def test_the_wall_clock_deadline_kills_the_job():
     assert outcome.status == "failed" and outcome.error == "The run exceeded its 1.5 s time limit."
 
 
-def test_cancelling_stops_the_job(tight_policy):
-    outcome = run_job(sandbox_job("import time\ndef fitness_func(ga, sol, idx):\n    time.sleep(60)\n"),
-                      tight_policy, should_cancel=lambda: True)
-    assert outcome.status == "cancelled"
+def test_cancelling_stops_a_job_in_the_middle_of_its_run(tight_policy):
+    progress = []
+    source = "import time\ndef fitness_func(ga, sol, idx):\n    time.sleep(0.01)\n    return 1.0\n"
+    outcome = run_job(sandbox_job(source, num_generations=10_000), tight_policy, on_progress=progress.append,
+                      should_cancel=lambda: bool(progress))
+    assert outcome.status == "cancelled" and progress
+    assert progress[-1]["generation"] < 10_000
+    leftovers = subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", "vilvik/runner/child.py"],
+                               capture_output=True, text=True).stdout
+    assert leftovers.strip() == ""
 
 
 def test_required_layers_that_are_missing_refuse_the_job(available_layers):

@@ -48,7 +48,7 @@ def test_continue_carries_the_history_on_from_the_final_population(client, key, 
     run = submission["run"]
     assert run["mode"] == "continue" and run["generation"] == 25
     assert "12 individuals of the final population" in run["starting_note"]
-    assert "seccomp" in run["sandbox_layers"] or run["sandbox_layers"]
+    assert {"fresh-interpreter", "rlimits", "process-group-deadline"} <= set(run["sandbox_layers"])
     assert run["cpu_seconds"] > 0 and run["peak_memory_kb"] > 0
     result = get_result(client, key, submission["result_id"])
     assert result["kind"] == "continued" and result["continued_from"] == imported["result_id"]
@@ -185,3 +185,60 @@ def test_a_worker_killed_mid_run_leaves_no_run_running_forever(app, client, key,
     assert "worker" in final["run"]["error"] and "stopped" in final["run"]["error"]
     assert final["result_id"] == imported["result_id"]
     assert replacement.poll() is None
+
+
+def test_continuing_a_sampled_history_keeps_each_value_at_its_generation(client, key, drain):
+    imported = push(client, key, CURL_BODY)  # 5 values over 100 generations, no population
+    started = client.post(f"/api/v1/results/{imported['result_id']}/continue", json={"num_generations": 4},
+                          headers=bearer(key)).get_json()
+    drain()
+    submission = get_submission(client, key, started["id"])
+    assert "no population" in submission["run"]["starting_note"]
+    result = get_result(client, key, submission["result_id"])
+    assert result["generations_completed"] == 104
+    assert result["history_generations"] == [0, 25, 50, 75, 100, 101, 102, 103, 104]
+
+
+def test_a_continue_whose_parent_was_deleted_fails_clearly(client, key, drain):
+    imported = push(client, key, fixture("sphere-default"))
+    started = client.post(f"/api/v1/results/{imported['result_id']}/continue", headers=bearer(key)).get_json()
+    assert client.delete(f"/api/v1/submissions/{imported['id']}", headers=bearer(key)).status_code == 204
+    drain()
+    submission = get_submission(client, key, started["id"])
+    assert submission["status"] == "failed"
+    assert submission["run"]["error"] == "The result this run continues was deleted before the run started."
+
+
+def test_a_run_cancelled_while_it_finishes_stays_cancelled(app, client, key):
+    from vilvik.models import Run
+    from vilvik.runner.sandbox import Outcome
+    from vilvik.services import execution, runs
+    from vilvik.services.lookups import get_own_submission
+    from vilvik.extensions import db
+
+    imported = push(client, key, fixture("sphere-default"))
+    client.post(f"/api/v1/submissions/{imported['id']}/reexecute", headers=bearer(key))
+    with app.app_context():
+        run_id = db.session.scalar(db.select(Run.id))
+        run = execution.begin_run(run_id)
+        runs.cancel_latest_run(run.submission)
+        finished = execution.complete_run(run_id, Outcome(status="succeeded", result={"best_solution": [0.0]}))
+        assert finished.status == "cancelled" and finished.result_id is None
+        submission = get_own_submission(run.submission.user, imported["id"])
+        assert submission.status == "cancelled" and submission.current_result.public_id == imported["result_id"]
+
+
+def test_with_the_queue_down_nothing_is_started_or_left_behind(app, client, key, tmp_path):
+    from vilvik import create_app
+
+    imported = push(client, key, fixture("sphere-default"))
+    before = client.get("/api/v1/submissions", headers=bearer(key)).get_json()["results"]
+    broken = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "x",
+                         "REDIS_URL": f"unix://{tmp_path}/nothing.sock"}, instance_path=str(tmp_path / "broken"))
+    other = broken.test_client()
+    for path in (f"/api/v1/results/{imported['result_id']}/continue", f"/api/v1/submissions/{imported['id']}/reexecute"):
+        response = other.post(path, json={"num_generations": 3}, headers=bearer(key))
+        assert response.status_code == 503 and response.get_json()["error"]["code"] == "service_unavailable"
+    after = other.get("/api/v1/submissions", headers=bearer(key)).get_json()["results"]
+    assert [row["id"] for row in after] == [row["id"] for row in before]
+    assert after[0]["status"] == "succeeded" and after[0]["ga_parameters"]["num_generations"] == 15

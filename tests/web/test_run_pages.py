@@ -99,3 +99,11 @@ def test_another_accounts_runs_cannot_be_started_or_cancelled(client, make_user,
                  f"/app/submission/{imported['id']}/cancel"):
         assert post_form(client, path, {}, token_from="/app/").status_code == 404
     assert client.get(f"/app/submission/{imported['id']}/progress.json").status_code == 404
+
+
+def test_edits_wait_while_a_run_is_queued(signed_in, key):
+    imported = push(signed_in, key)
+    url = f"/app/submission/{imported['id']}/"
+    post_form(signed_in, url + "rerun", {}, token_from=url)
+    response = post_form(signed_in, url + "edit", {"num_generations": "5"})
+    assert response.status_code == 409 and "queued or running" in response.get_data(as_text=True)

@@ -65,6 +65,9 @@ def main():
     layers = ["fresh-interpreter", "empty-environment", "closed-descriptors", "private-scratch",
               "process-group-deadline"]
     layers.append(confine.network_namespace())
+    layers.append(confine.scratch_quota(job["scratch"], policy["limits"], policy["unprivileged_user"],
+                                        policy["drop_privileges"]))
+    os.chdir(job["scratch"])  # onto the fresh tmpfs, when there is one
     layers.append(confine.unprivileged_user(policy["unprivileged_user"], policy["drop_privileges"]))
     layers.append(confine.parent_death_signal(job["parent_pid"]))
     layers.append(confine.rlimits(policy["limits"]))

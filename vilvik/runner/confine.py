@@ -30,12 +30,38 @@ def network_namespace() -> str | None:
     return "network-namespace"
 
 
-def unprivileged_user(name: str, allowed: bool) -> str | None:
-    """Root gives up its rights for good (when ``name`` can run the interpreter at all); any
-    other user already runs without them."""
+CLONE_NEWNS = 0x00020000
+MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
+
+
+def scratch_quota(scratch: str, limits: dict[str, Any], owner: str, allowed: bool) -> str | None:
+    """Scratch as a size- and inode-limited tmpfs in a mount namespace of the child's own:
+    the disk cannot be filled, whatever the code writes (needs root)."""
     if os.geteuid() != 0:
-        return "unprivileged-user"
-    if not allowed:
+        return None
+    if _libc.unshare(CLONE_NEWNS) != 0:
+        return None
+    if _libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        return None
+    uid = gid = 0
+    if allowed:
+        try:
+            account = pwd.getpwnam(owner)
+            uid, gid = account.pw_uid, account.pw_gid
+        except KeyError:
+            pass
+    options = (f"size={limits['scratch_bytes']},nr_inodes={limits['scratch_files'] + 16},"
+               f"mode=0700,uid={uid},gid={gid}").encode()
+    if _libc.mount(b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
+        return None
+    return "scratch-quota"
+
+
+def unprivileged_user(name: str, allowed: bool) -> str | None:
+    """Root gives up its rights for good to a user of its own (when ``name`` can run the
+    interpreter at all). A worker that is not root cannot change users: the child keeps the
+    worker's own uid, and the layer is missing."""
+    if os.geteuid() != 0 or not allowed:
         return None
     try:
         account = pwd.getpwnam(name)
@@ -105,6 +131,10 @@ DENIED_SYSCALLS = (
     "pivot_root", "bpf", "perf_event_open", "keyctl", "add_key", "request_key", "userfaultfd",
     "io_uring_setup", "personality", "mknod", "mknodat", "setuid", "setgid", "setreuid", "setregid",
     "setresuid", "setresgid", "setgroups", "prctl", "seccomp",
+    "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "kcmp", "process_madvise", "move_pages", "migrate_pages",
+    "open_by_handle_at", "name_to_handle_at", "fanotify_init", "quotactl", "reboot", "kexec_load", "init_module",
+    "finit_module", "delete_module", "swapon", "swapoff", "acct", "settimeofday", "clock_settime", "adjtimex",
+    "sethostname", "setdomainname", "iopl", "ioperm", "vhangup", "lookup_dcookie",
 )
 
 
@@ -134,6 +164,7 @@ def seccomp() -> str | None:
         for name, target in (("kill", 0), ("tgkill", 0), ("tkill", 0)):
             rules.add_rule(denied, name, pyseccomp.Arg(target, pyseccomp.NE, me))
         rules.add_rule(denied, "rt_sigqueueinfo", pyseccomp.Arg(0, pyseccomp.NE, me))
+        rules.add_rule(denied, "rt_tgsigqueueinfo", pyseccomp.Arg(0, pyseccomp.NE, me))
         rules.load()
     except Exception:  # no libseccomp on this machine, or the kernel refuses filters
         return None

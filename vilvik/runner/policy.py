@@ -13,6 +13,7 @@ LAYERS = (
     "empty-environment",      # no variables but the thread-count settings
     "closed-descriptors",     # only stdin, the log and the result pipe
     "private-scratch",        # its own directory, removed afterwards
+    "scratch-quota",          # scratch is a size- and inode-limited tmpfs (needs root)
     "rlimits",                # address space, CPU, file size, open files, processes, no core
     "process-group-deadline",  # its own session, killed whole on the wall-clock deadline
     "parent-death-signal",    # killed when the job process dies

@@ -136,7 +136,7 @@ class _Channel:
         for line in lines:
             try:
                 message = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise _Violation("wrote something that is not a message on its result channel") from None
             if not isinstance(message, dict) or message.get("token") != self.token:
                 raise _Violation("wrote a forged message on its result channel")
@@ -187,8 +187,9 @@ def run_job(job: dict[str, Any], policy: Policy, *, on_progress: Callable[[dict[
         outcome.status, outcome.error = "failed", f"The run {violation}."
     finally:
         if process is not None:
-            if outcome.status != "succeeded":
-                _kill(process)
+            # The child has said all it will (or broken the rules): nothing it does now counts,
+            # and an atexit hook or a leftover must not keep the job waiting.
+            _kill(process)
             _reap(process, outcome)
         os.close(read_fd)
         if write_fd >= 0:
@@ -212,44 +213,69 @@ def _watch(process, channel: _Channel, scratch: Path, policy: Policy, outcome: O
            on_progress, should_cancel) -> None:
     limits = policy.limits
     deadline = time.monotonic() + limits.wall_seconds
+    protocol = _Protocol(outcome, on_progress)
     next_check = 0.0
-    while not channel.closed:
+    while not channel.closed and not protocol.finished:
         ready, _, _ = select.select([channel.fd], [], [], POLL_SECONDS)
         if ready:
             for message in channel.read():
-                _handle(message, outcome, on_progress)
+                protocol.handle(message)
         now = time.monotonic()
         if now > deadline:
             raise _Violation(f"exceeded its {limits.wall_seconds:g} s time limit")
-        if now >= next_check:
-            next_check = now + 1.0
+        # A tmpfs quota stops the writes itself; without one, scratch is measured every poll.
+        if "scratch-quota" not in outcome.layers or now >= next_check:
             size, count = _usage(scratch)
             if size > limits.scratch_bytes or count > limits.scratch_files:
                 raise _Violation(f"used more than its scratch space ({limits.scratch_bytes // (1024 * 1024)} MiB,"
                                  f" {limits.scratch_files} files)")
+        if now >= next_check:
+            next_check = now + 1.0
             if should_cancel():
                 _kill(process)
                 outcome.status, outcome.error = "cancelled", "The run was cancelled."
                 return
 
 
-def _handle(message: dict[str, Any], outcome: Outcome, on_progress) -> None:
-    kind = message.get("type")
-    if kind == "ready":
-        outcome.layers = [layer for layer in message.get("layers", []) if isinstance(layer, str)]
-    elif kind == "refused":
-        raise _Violation(f"was refused: this machine cannot apply the required sandbox layers "
-                         f"{', '.join(map(str, message.get('missing', [])))}")
-    elif kind == "progress":
-        on_progress(message)
-    elif kind == "error":
-        outcome.status = "failed"
-        outcome.error = str(message.get("message", "The run failed."))[:2000]
-        outcome.user_traceback = str(message.get("traceback", ""))[:20_000]
-    elif kind == "result" and outcome.error is None:
-        outcome.status, outcome.result = "succeeded", message.get("result")
-    else:
-        raise _Violation("sent an unexpected message on its result channel")
+class _Protocol:
+    """The order messages must come in: one ``ready`` first (sent by trusted code, before any
+    user code is loaded), then progress, then one ``result`` or ``error``, and nothing after.
+
+    User code runs in the same interpreter as the code that writes these messages, so it could
+    find the job's token; what it could forge that way is bounded by this order (it cannot
+    re-announce the sandbox layers) and by the checks every result passes, and is no more than
+    its own fitness function could compute.
+    """
+
+    def __init__(self, outcome: Outcome, on_progress) -> None:
+        self.outcome, self.on_progress = outcome, on_progress
+        self.ready = self.finished = False
+
+    def handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if self.finished or (kind != "ready") == (not self.ready):
+            raise _Violation("sent an unexpected message on its result channel")
+        if kind == "ready":
+            self.ready = True
+            self.outcome.layers = [layer for layer in message.get("layers", []) if isinstance(layer, str)]
+        elif kind == "refused":
+            raise _Violation(f"was refused: this machine cannot apply the required sandbox layers "
+                             f"{', '.join(map(str, message.get('missing', [])))}")
+        elif kind == "progress":
+            try:
+                self.on_progress(message)
+            except Exception:
+                raise _Violation("sent progress that is not a fitness history") from None
+        elif kind == "error":
+            self.finished = True
+            self.outcome.status = "failed"
+            self.outcome.error = str(message.get("message", "The run failed."))[:2000]
+            self.outcome.user_traceback = str(message.get("traceback", ""))[:20_000]
+        elif kind == "result":
+            self.finished = True
+            self.outcome.status, self.outcome.result = "succeeded", message.get("result")
+        else:
+            raise _Violation("sent an unexpected message on its result channel")
 
 
 def _reap(process: subprocess.Popen, outcome: Outcome) -> None:

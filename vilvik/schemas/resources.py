@@ -27,6 +27,7 @@ class ResultSchema(Schema):
     best_solution = fields.Raw()
     best_solution_fitness = fields.Raw()
     best_solutions_fitness = fields.Raw()
+    history_generations = fields.Raw(allow_none=True)
     generations_completed = fields.Integer()
     best_solution_generation = fields.Integer()
     best_solution_idx = fields.Integer(allow_none=True)
@@ -85,7 +86,8 @@ class ResultSummarySchema(ResultSchema):
     """A result as lists show it: without the arrays that can be large."""
 
     class Meta:
-        exclude = ("best_solution", "best_solutions_fitness", "population", "last_generation_fitness")
+        exclude = ("best_solution", "best_solutions_fitness", "history_generations", "population",
+                   "last_generation_fitness")
 
 
 class ResultUpdateSchema(Schema):

@@ -9,7 +9,7 @@ from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select, update
 
-from ..charts import history_preview
+from ..charts import generation_positions, history_preview
 from ..engine.continuation import merge_history, starting_population
 from ..extensions import db
 from ..models import Result, Run, utcnow
@@ -47,14 +47,23 @@ def policy_for(run: Run) -> Policy:
     )
 
 
+class RunCannotStart(Exception):
+    """The run's inputs are gone; the message is for the user."""
+
+
 def build_job(run: Run) -> dict[str, Any]:
-    """Everything the sandbox needs, as JSON; records how the starting population was chosen."""
+    """Everything the sandbox needs, as JSON: the submission version the run was started with
+    (edits made meanwhile wait for the next run). Records how the starting population was chosen."""
     submission = run.submission
-    params = submission.ga_parameters
-    job = {"ga_parameters": params, "code": submission.code, "num_generations": run.num_generations,
+    version = next((item for item in submission.versions if item.number == run.version), None)
+    params = version.ga_parameters if version else submission.ga_parameters
+    code = version.code if version else submission.code
+    job = {"ga_parameters": params, "code": code, "num_generations": run.num_generations,
            "initial_population": None}
     if run.mode == "continue":
         parent = submission.parent_result
+        if parent is None:
+            raise RunCannotStart("The result this run continues was deleted before the run started.")
         start = starting_population(parent.population, parent.last_generation_fitness, params,
                                     len(parent.best_solution), params.get("random_seed"))
         if start is None:
@@ -82,7 +91,7 @@ def record_progress(run_id: int, generation: int, history: list[Any]) -> None:
     db.session.commit()
 
 
-def _validated_result(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
+def validated_result(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
     """The sandbox's answer passes the import's own checks, or the run fails."""
     if not isinstance(raw, dict):
         return None, "The run produced no result object."
@@ -97,31 +106,42 @@ def _validated_result(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _reproduced(run: Run, previous: Result | None, data: dict[str, Any]) -> bool | None:
-    """For an unedited, seeded re-run of an import: did it give exactly the imported run?"""
+    """For an unedited, seeded re-run of an import: did it give exactly the imported run?
+
+    The history is compared too when the import sent all of it; a sampled one cannot be.
+    """
     submission = run.submission
     if (previous is None or previous.kind != "imported" or run.version != 1
             or submission.ga_parameters.get("random_seed") is None):
         return None
-    return (previous.best_solution == data["best_solution"]
-            and previous.best_solutions_fitness == data["best_solutions_fitness"])
+    same = (previous.best_solution == data["best_solution"]
+            and previous.best_solution_fitness == data["best_solution_fitness"])
+    _, sampled = generation_positions(len(previous.best_solutions_fitness), previous.generations_completed)
+    return same if sampled else same and previous.best_solutions_fitness == data["best_solutions_fitness"]
 
 
 def _store_result(run: Run, data: dict[str, Any]) -> Result:
     submission = run.submission
     history = data["best_solutions_fitness"]
     completed, best_generation = data["generations_completed"], data["best_solution_generation"]
-    continued_from = None
+    continued_from, generations = None, None
     if run.mode == "continue" and submission.parent_result is not None:
         continued_from = submission.parent_result
         offset = continued_from.generations_completed
         history = merge_history(continued_from.best_solutions_fitness, history)
+        parent_positions = continued_from.history_generations or generation_positions(
+            len(continued_from.best_solutions_fitness), offset)[0]
+        if parent_positions != [float(index) for index in range(len(parent_positions))]:
+            # A sampled parent: its points keep their places, the new ones follow, one a generation.
+            generations = list(parent_positions) + [float(offset + index) for index in range(1, len(data[
+                "best_solutions_fitness"]))]
         completed += offset
         best_generation += offset
     result = Result(
         submission=submission, kind="continued" if continued_from else "verified", name=submission.name,
         best_solution=data["best_solution"], best_solution_fitness=data["best_solution_fitness"],
         fitness_value=first_objective(data["best_solution_fitness"]),
-        best_solutions_fitness=history, history_preview=history_preview(history),
+        best_solutions_fitness=history, history_preview=history_preview(history), history_generations=generations,
         generations_completed=completed, best_solution_generation=best_generation,
         best_solution_idx=data["best_solution_idx"], gene_type_single=None,
         population=data["population"], last_generation_fitness=data["last_generation_fitness"],
@@ -131,18 +151,23 @@ def _store_result(run: Run, data: dict[str, Any]) -> Result:
 
 
 def complete_run(run_id: int, outcome: Outcome) -> Run:
-    """Store what the sandbox said: a new current result, or a failure the user can act on."""
+    """Store what the sandbox said: a new current result, or a failure the user can act on.
+
+    The run's row is locked and read again first: a run cancelled, or found silent and failed,
+    while it was finishing keeps that state and stores no result.
+    """
     db.session.rollback()
-    run = db.session.get(Run, run_id)
+    run = db.session.get(Run, run_id, with_for_update=True, populate_existing=True)
     run.output = outcome.output
     run.sandbox_layers = outcome.layers
     run.cpu_seconds, run.peak_memory_kb = round(outcome.cpu_seconds, 3), outcome.peak_memory_kb
-    run.finished_at = utcnow()
-    if run.status == "cancelled" or outcome.status == "cancelled":
+    run.finished_at = run.finished_at or utcnow()
+    if run.status == "running" and outcome.status == "cancelled":
         run.status = run.submission.status = "cancelled"
+    if run.status != "running":  # cancelled by its owner, or failed as silent: that stands
         db.session.commit()
         return run
-    data, problem = _validated_result(outcome.result) if outcome.status == "succeeded" else (None, None)
+    data, problem = validated_result(outcome.result) if outcome.status == "succeeded" else (None, None)
     if data is None:
         run.status = run.submission.status = "failed"
         run.error_message = problem or outcome.error or "The run failed."

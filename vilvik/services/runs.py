@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from .. import jobs
 from ..engine.code import CODE_ROLES, ENTRY_SUFFIX
 from ..engine.continuation import shape_changes
 from ..errors import ApiError, ServiceUnavailable, ValidationFailed
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, Result, Run, Submission, SubmissionVersion, User, utcnow
 from ..schemas import flatten_messages
+from ..redis_connection import get_redis
 from ..schemas.edits import SubmissionEditSchema
-from .. import jobs
 
 META_KEYS = ("name", "description")
 CODE_KEYS = frozenset(CODE_ROLES) | {role + ENTRY_SUFFIX for role in CODE_ROLES}
@@ -80,16 +82,32 @@ def check_tier_limits(user: User, params: dict[str, Any], generations: int, popu
         raise ValidationFailed("The run exceeds what your tier allows; nothing was started.", details=problems)
 
 
-def _enqueue(run: Run) -> None:
-    """Queue the committed run; if Redis refuses, undo it so that nothing waits forever."""
+QUEUE_DOWN = "The run queue is unavailable; nothing was started. Try again shortly."
+
+
+def _require_queue() -> None:
+    """Refuse before anything is stored when Redis does not answer."""
+    try:
+        get_redis().ping()
+    except redis.RedisError:
+        raise ServiceUnavailable(QUEUE_DOWN, headers={"Retry-After": "5"}) from None
+
+
+def _enqueue(run: Run, previous_status: str | None = None) -> None:
+    """Queue the committed run. Should Redis fail now, the run is taken back: a new submission
+    is removed again, an existing one gets its former status back."""
     try:
         run.rq_job_id = jobs.enqueue_run(run)
-    except Exception as error:
+    except redis.RedisError as error:
         current_app.logger.error("could not enqueue run %s: %s", run.public_id, type(error).__name__)
-        run.status, run.error_message, run.finished_at = "failed", "The run queue is unavailable.", utcnow()
-        run.submission.status = "failed"
+        submission = run.submission
+        if previous_status is None:
+            db.session.delete(submission)
+        else:
+            submission.status = previous_status
+            db.session.delete(run)
         db.session.commit()
-        raise ServiceUnavailable("The run queue is unavailable; nothing was started. Try again shortly.") from None
+        raise ServiceUnavailable(QUEUE_DOWN, headers={"Retry-After": "5"}) from None
     db.session.commit()
 
 
@@ -110,6 +128,7 @@ def start_continue(user: User, result: Result, overrides: dict[str, Any], source
                                details={"num_generations": ["Must be a positive integer."]})
     params["num_generations"] = extra
     data = _validated(params, _merged(parent.code, code_changes))
+    _require_queue()
     rows = len(result.population) if result.population else None
     genes = len(result.best_solution)
     check_tier_limits(user, data["ga_parameters"], extra, rows, genes)
@@ -133,6 +152,8 @@ def start_rerun(user: User, submission: Submission, overrides: dict[str, Any]) -
         raise RunConflict()
     meta, code_changes, param_changes = split_overrides(overrides)
     _check_meta(meta)
+    _require_queue()
+    previous_status = submission.status
     if code_changes or param_changes:
         data = _validated(_merged(submission.ga_parameters, param_changes), _merged(submission.code, code_changes))
         version = SubmissionVersion(submission=submission, number=submission.version + 1, **data)
@@ -147,7 +168,7 @@ def start_rerun(user: User, submission: Submission, overrides: dict[str, Any]) -
     submission.status = "queued"
     db.session.add(run)
     db.session.commit()
-    _enqueue(run)
+    _enqueue(run, previous_status)
     return submission
 
 
@@ -198,6 +219,7 @@ def start_new(user: User, body: dict[str, Any]) -> Submission:
     data = _validated(params, code)
     params = data["ga_parameters"]
     check_tier_limits(user, params, params["num_generations"], None, None)
+    _require_queue()
     submission = Submission(
         user=user, source="api", status="queued", name=meta.get("name", ""), description=meta.get("description", ""),
         ga_parameters=params, code=data["code"], origin=None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
@@ -27,7 +29,9 @@ def _refusal(error: ApiError) -> None:
 def continue_run(result_id: str):
     result = get_own_result(current_user, result_id)
     generations = request.form.get("num_generations", "").strip()
-    overrides = {"num_generations": int(generations)} if generations.isdigit() else {"num_generations": generations}
+    # Only plain ASCII digits are a number here ("²".isdigit() is true, int("²") is not).
+    number = int(generations) if re.fullmatch(r"[0-9]{1,9}", generations) else generations
+    overrides = {"num_generations": number}
     try:
         submission = runs.start_continue(current_user, result, overrides, source="web")
     except ApiError as error:

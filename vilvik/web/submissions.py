@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 
 from ..engine.code import CODE_ROLES
 from ..engine.parameters import SHAPE_PARAMETERS
+from ..models import ACTIVE_STATUSES
 from ..schemas import flatten_messages
 from ..schemas.edits import SubmissionEditSchema
 from ..services.lookups import get_own_submission
@@ -43,6 +44,10 @@ def _report(form: EditForm, details: dict[str, list[str]]) -> None:
 def edit(submission_id: str):
     submission = get_own_submission(current_user, submission_id)
     form = EditForm()
+    if form.is_submitted() and submission.status in ACTIVE_STATUSES:
+        flash("A run of this submission is queued or running: cancel it or wait for it before editing.", "error")
+        return render_template("edit.html", submission=submission, form=form, roles=CODE_ROLES,
+                               shape_parameters=SHAPE_PARAMETERS), 409
     if not form.is_submitted():
         form.load(submission.ga_parameters, submission.code)
     elif form.validate():
