@@ -129,6 +129,8 @@ ATTACKS = {
     "poison_the_progress": (attack("ga.best_solutions_fitness.append('boom')\n"), (),
                             ("progress", "finite", "fitness")),
     "read_a_root_only_file": (attack(attempt("open('/etc/shadow').read()")), ("landlock",), None),
+    # Confined by seccomp and Landlock either way, but root inside the sandbox is one layer less.
+    "run_as_root": (attack(escaped_if("os.geteuid() == 0", "'uid 0'")), ("unprivileged-user",), None),
 }
 
 
