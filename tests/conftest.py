@@ -24,6 +24,8 @@ from vilvik.redis_connection import get_redis
 from vilvik.services import accounts
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A real worker process, and Debian's chromium through Playwright, for the tests that need them.
+pytest_plugins = ["tests.plugins.workers", "tests.plugins.browser"]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from ..api.test_imports import CURL_BODY
 from ..conftest import bearer, load_payload, sdk_payloads
-from .conftest import wait_until
+from ..plugins.workers import wait_until
 
 pytestmark = pytest.mark.live
 

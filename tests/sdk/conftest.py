@@ -12,8 +12,6 @@ import textwrap
 
 import pytest
 
-from ..runs.conftest import background_worker, worker_env  # noqa: F401  (fixtures)
-from ..web.conftest import browser, page  # noqa: F401  (fixtures)
 
 SDK_REQUIREMENTS = ["vilvik==0.5.7", "pygad==3.9.2"]
 

@@ -5,7 +5,6 @@ import subprocess
 
 import pytest
 
-from ..web.helpers import sign_in
 
 pytestmark = pytest.mark.live
 

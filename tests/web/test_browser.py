@@ -1,8 +1,5 @@
 """The pages in a real browser (Debian's chromium, driven by Playwright), screenshots kept."""
 
-import json
-import re
-
 import pytest
 import requests
 
@@ -126,8 +123,6 @@ def test_no_request_leaves_the_server(page, live_server):
     page.goto("/account")
     assert outside == []
 
-
-from ..runs.conftest import background_worker, worker_env  # noqa: E402,F401  (fixtures)
 
 SLOW_SPHERE = ("import time\n\ndef sphere(ga, sol, idx):\n    time.sleep(0.004)\n"
                "    return -float(numpy.sum(sol ** 2))\n")

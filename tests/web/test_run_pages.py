@@ -7,7 +7,6 @@ import pytest
 
 from ..api.test_imports import CURL_BODY
 from ..conftest import bearer, load_payload, sdk_payloads
-from ..runs.conftest import background_worker, drain, worker_env  # noqa: F401  (fixtures)
 from .helpers import post_form, sign_in
 
 pytestmark = pytest.mark.live

@@ -18,6 +18,7 @@ import numpy
 import pygad
 
 from .code import CODE_ROLES, entry_name
+from .genes import parse_custom_gene_type
 
 # What user code finds already imported: SDK pushes often rely on numpy being there.
 PRELUDE = {"numpy": numpy, "np": numpy, "math": math}
@@ -44,8 +45,6 @@ def gene_type(name_or_spec: Any) -> Any:
 
 
 def parsed_gene_type(params: dict[str, Any]) -> Any:
-    from .parameters import parse_custom_gene_type
-
     if params.get("gene_type") == "custom":
         return gene_type(parse_custom_gene_type(params["custom_gene_type"]))
     return gene_type(params.get("gene_type", "float"))

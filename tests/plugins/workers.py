@@ -1,4 +1,4 @@
-"""A real RQ worker process (``python -m vilvik worker``) on the test's database and Redis."""
+"""Fixtures: a real RQ worker process (``python -m vilvik worker``) on the test's database and Redis."""
 
 from __future__ import annotations
 
