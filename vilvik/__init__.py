@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cli, config, database, errors, redis_connection, web
+from . import api, cli, config, database, errors, redis_connection, security, web
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 # Alembic's scripts live beside the package, in the project's top-level migrations/.
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     register_extensions(app)
     register_blueprints(app)
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     return app
 

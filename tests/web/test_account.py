@@ -94,3 +94,15 @@ def test_session_cookies_are_http_only_and_same_site(client, user):
     response = sign_in(client, user.email)
     (cookie,) = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_security_headers(app, client):
+    response = client.get("/login")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers
+    app.config["PUBLIC_URL"] = "https://vilvik.example.org"
+    assert "max-age" in client.get("/login").headers["Strict-Transport-Security"]

@@ -4,6 +4,7 @@ import pytest
 import requests
 
 from ..conftest import load_payload, sdk_payloads
+from ..plugins.workers import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -115,13 +116,22 @@ def test_pages_fit_a_phone(browser, live_server):
     context.close()
 
 
-def test_no_request_leaves_the_server(page, live_server):
-    outside = []
+def test_no_request_leaves_the_server_and_nothing_breaks_the_content_policy(page, live_server, make_user, make_key):
+    outside, refused = [], []
     page.on("request", lambda request: None if request.url.startswith(live_server) else outside.append(request.url))
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+            else None)
     sign_up(page, "local@example.org")
-    page.goto("/app/keys/")
-    page.goto("/account")
-    assert outside == []
+    secret = create_key(page)
+    payload = load_payload(next(path for path in sdk_payloads() if path.stem == "sphere-all-callbacks"))
+    created = requests.post(f"{live_server}/api/v1/imports/", json=payload,
+                            headers={"Authorization": f"Bearer {secret}"}, timeout=30).json()
+    for path in ("/app/", f"/app/result/{created['result_id']}/", f"/app/submission/{created['id']}/",
+                 f"/app/submission/{created['id']}/edit", "/account", "/docs/api"):
+        page.goto(path)
+    page.goto(f"/app/submission/{created['id']}/edit")
+    assert page.locator(".CodeMirror").first.is_visible()
+    assert outside == [] and refused == []
 
 
 SLOW_SPHERE = ("import time\n\ndef sphere(ga, sol, idx):\n    time.sleep(0.004)\n"
@@ -142,7 +152,8 @@ def test_continue_and_rerun_with_live_progress(page, live_server, screenshot, ba
     page.get_by_role("button", name="Continue", exact=True).click()
     page.wait_for_url("**/app/submission/**")
     # The page follows the run without being reloaded: the generation counter moves.
-    page.wait_for_function("Number(document.getElementById('run-generation').textContent) > 5", timeout=60_000)
+    # (polled from here: the page's content policy forbids the eval that wait_for_function needs)
+    wait_until(lambda: int(page.inner_text("#run-generation")) > 5, seconds=60)
     assert page.locator("#run-status").inner_text() in ("Running", "Queued")
     page.wait_for_selector("#run-chart svg.chart", timeout=60_000)
     screenshot("run-progress")
