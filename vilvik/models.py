@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from .extensions import db
 from .ids import API_KEY_DISPLAY_LENGTH, new_result_id, new_submission_id
@@ -127,7 +127,11 @@ class Submission(db.Model):
 
     @property
     def submission_type(self) -> str:
-        return "continue" if self.parent_result_id is not None else self.source
+        """import, continue (from a result), new (from scratch through the API), or web/api."""
+        first = self.runs[0] if self.runs else None
+        if first is not None and first.mode in ("continue", "new"):
+            return first.mode
+        return self.source
 
     @property
     def latest_run(self) -> Run | None:
@@ -172,6 +176,11 @@ class Result(db.Model):
     @property
     def imported(self) -> bool:
         return self.kind == "imported"
+
+    @property
+    def run_of(self) -> Run | None:
+        """The server run that produced this result (None for an import)."""
+        return object_session(self).scalar(select(Run).where(Run.result_id == self.id)) if self.id else None
 
     @property
     def badges(self) -> list[str]:

@@ -85,3 +85,12 @@ def test_approval_needs_the_csrf_token(app, client, user):
     refused = browser.post("/device/approve", data={"user_code": started["user_code"], "decision": "approve"})
     assert refused.status_code == 400
     assert poll(client, started["device_code"]).get_json()["error"] == "authorization_pending"
+
+
+def test_token_answers_are_not_cached_and_other_grants_are_refused(client):
+    started = start(client)
+    response = poll(client, started["device_code"])
+    assert response.headers["Cache-Control"] == "no-store"
+    wrong = client.post("/api/v1/auth/device/token", json={"device_code": started["device_code"],
+                                                           "grant_type": "password"})
+    assert wrong.get_json()["error"] == "unsupported_grant_type"

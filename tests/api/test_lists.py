@@ -135,7 +135,7 @@ def test_a_new_submission_needs_entries_and_is_queued(client, key):
                            headers=bearer(key))
     assert response.status_code == 202
     created = response.get_json()
-    assert created["status"] == "queued" and created["name"] == "fresh" and created["submission_type"] == "api"
+    assert created["status"] == "queued" and created["name"] == "fresh" and created["submission_type"] == "new"
     assert created["ga_parameters"]["num_genes"] == 3 and created["code"]["fitness_func_entry"] == "fitness_func"
 
 
@@ -175,3 +175,40 @@ def test_the_openapi_document_is_valid_and_covers_every_api_route(app, client):
 def test_the_api_reference_page_is_built_from_the_document(client):
     page = client.get("/docs/api").get_data(as_text=True)
     assert "POST /results/{result_id}/continue" in page and "imports:write" in page and "ImportResult" in page
+
+
+def test_real_responses_match_the_documented_schemas(client, premium_key):
+    from openapi_schema_validator import OAS30Validator, validate
+
+    document = client.get("/api/v1/openapi.json").get_json()
+
+    def check(body, name):
+        schema = {**document["components"]["schemas"][name], "components": document["components"]}
+        validate(body, schema, cls=OAS30Validator)
+
+    created = client.post("/api/v1/imports/", json=CURL_BODY, headers=bearer(premium_key))
+    check(created.get_json(), "ImportCreated")
+    check(client.get(f"/api/v1/results/{created.get_json()['result_id']}", headers=bearer(premium_key)).get_json(),
+          "Result")
+    check(client.get(f"/api/v1/submissions/{created.get_json()['id']}", headers=bearer(premium_key)).get_json(),
+          "Submission")
+    check(client.get("/api/v1/submissions?limit=1", headers=bearer(premium_key)).get_json(), "SubmissionPage")
+    check(client.get("/api/v1/results?limit=1", headers=bearer(premium_key)).get_json(), "ResultPage")
+    continued = client.post(f"/api/v1/results/{created.get_json()['result_id']}/continue",
+                            json={"num_generations": 2}, headers=bearer(premium_key))
+    check(continued.get_json(), "Submission")
+    check(client.get("/api/v1/results/nothing", headers=bearer(premium_key)).get_json(), "Error")
+
+
+def test_repeated_query_arguments_and_foreign_cursors_are_422(client, premium_key):
+    for index in range(3):
+        push(client, premium_key, f"run {index}")
+    assert client.get("/api/v1/submissions?status=succeeded&status=failed",
+                      headers=bearer(premium_key)).status_code == 422
+    page = client.get("/api/v1/submissions?limit=1", headers=bearer(premium_key)).get_json()
+    cursor = parse_qs(urlsplit(page["next"]).query)["cursor"][0]
+    other_order = client.get(f"/api/v1/submissions?limit=1&ordering=created_at&cursor={cursor}",
+                             headers=bearer(premium_key))
+    assert other_order.status_code == 422
+    other_list = client.get(f"/api/v1/results?cursor={cursor}", headers=bearer(premium_key))
+    assert other_list.status_code == 422

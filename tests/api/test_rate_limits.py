@@ -106,6 +106,13 @@ def test_the_flood_guard_counts_all_endpoints_together_per_key(app, client, key)
     assert int(response.headers["Retry-After"]) >= 1
 
 
+def test_the_flood_guard_counts_per_account_across_keys(app, client, user, make_key):
+    app.config["API_GUARD_LIMIT"] = "4 per minute"
+    keys = [make_key(user) for _ in range(3)]
+    statuses = [client.get("/api/v1/results/x", headers=bearer(keys[index % 3])).status_code for index in range(5)]
+    assert statuses == [404] * 4 + [429]
+
+
 def test_made_up_keys_share_their_addresss_count(app, client):
     app.config["API_ADDRESS_LIMIT"] = "5 per minute"
     statuses = [client.get("/api/v1/results/x", headers=bearer(f"vlk_live_{index:040d}")).status_code

@@ -16,7 +16,8 @@ def test_syntax_errors_name_the_line():
 
 def test_the_entry_must_be_defined_at_top_level():
     source = "def outer():\n    def fitness_func(ga, s, i):\n        return 1\n"
-    assert check_source("fitness_func", source, "fitness_func") == "must define a top-level function named 'fitness_func'"
+    assert check_source("fitness_func", source, "fitness_func") == (
+        "must define a top-level function named 'fitness_func' (or name its function in fitness_func_entry)")
 
 
 def test_an_entry_name_picks_another_function():

@@ -242,3 +242,39 @@ def test_with_the_queue_down_nothing_is_started_or_left_behind(app, client, key,
     after = other.get("/api/v1/submissions", headers=bearer(key)).get_json()["results"]
     assert [row["id"] for row in after] == [row["id"] for row in before]
     assert after[0]["status"] == "succeeded" and after[0]["ga_parameters"]["num_generations"] == 15
+
+
+def test_continuing_an_older_result_checks_its_own_shape_and_code(client, key, drain):
+    imported = push(client, key, fixture("sphere-default"))
+    client.post(f"/api/v1/submissions/{imported['id']}/reexecute", json={"num_genes": 6}, headers=bearer(key))
+    drain()
+    # The import has 5 genes: continuing it keeps version 1's parameters, not the re-run's 6.
+    response = client.post(f"/api/v1/results/{imported['result_id']}/continue", json={"num_generations": 2},
+                           headers=bearer(key))
+    assert response.status_code == 202
+    assert response.get_json()["ga_parameters"]["num_genes"] == 5
+    renamed = client.post(f"/api/v1/results/{imported['result_id']}/continue",
+                          json={"fitness_func": "def my_fit(ga, sol, idx):\n    return 0.0\n"}, headers=bearer(key))
+    assert renamed.status_code == 422
+    assert "fitness_func_entry" in renamed.get_json()["error"]["details"]["code.fitness_func"][0]
+    entry = client.post(f"/api/v1/results/{imported['result_id']}/continue",
+                        json={"fitness_func": "def my_fit(ga, sol, idx):\n    return 0.0\n",
+                              "fitness_func_entry": "my_fit"}, headers=bearer(key))
+    assert entry.status_code == 202
+
+
+def test_a_continued_submission_stays_one_after_its_parent_goes(client, key):
+    imported = push(client, key, fixture("sphere-default"))
+    started = client.post(f"/api/v1/results/{imported['result_id']}/continue", headers=bearer(key)).get_json()
+    client.delete(f"/api/v1/submissions/{started['id']}", headers=bearer(key))  # cancel it first
+    client.delete(f"/api/v1/results/{imported['result_id']}", headers=bearer(key))
+    assert get_submission(client, key, started["id"])["submission_type"] == "continue"
+
+
+def test_imports_say_why_their_run_stopped(client, key):
+    finished = push(client, key, fixture("sphere-default"))
+    assert get_result(client, key, finished["result_id"])["stopped_reason"] == "completed"
+    body = copy.deepcopy(CURL_BODY)
+    body["result"].update(generations_completed=40, best_solution_generation=38)
+    early = push(client, key, body)
+    assert get_result(client, key, early["result_id"])["stopped_reason"].startswith("stopped early")

@@ -26,16 +26,32 @@ def code():
     )
 
 
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def _token_response(body: dict, status: int = 200):
+    """Token answers are never cached (RFC 6749 section 5.1)."""
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
 @route(bp, "/auth/device/token", methods=["POST"])
 def token():
     body = request.get_json(silent=True)
-    device_code = body.get("device_code") if isinstance(body, dict) else None
+    fields = body if isinstance(body, dict) else request.form
+    device_code, grant_type = fields.get("device_code"), fields.get("grant_type")
+    # The official SDK sends no grant_type; one that is sent must be the device grant.
+    if grant_type is not None and grant_type != DEVICE_GRANT:
+        return _token_response({"error": "unsupported_grant_type",
+                                "error_description": f"grant_type must be {DEVICE_GRANT}."}, 400)
     if not isinstance(device_code, str) or not device_code or len(device_code) > 200:
-        device_code = request.form.get("device_code", "")
-    if not device_code:
-        return jsonify(error="invalid_request", error_description="device_code is required."), 400
+        return _token_response({"error": "invalid_request", "error_description": "device_code is required."}, 400)
     try:
         secret = devices.exchange(device_code)
     except devices.DeviceError as error:
-        return jsonify(error=error.code, error_description=error.description), 400
-    return jsonify(api_key=secret, access_token=secret, token_type="Bearer", scope=" ".join(devices.DEVICE_SCOPES))
+        return _token_response({"error": error.code, "error_description": error.description}, 400)
+    return _token_response({"api_key": secret, "access_token": secret, "token_type": "Bearer",
+                            "scope": " ".join(devices.DEVICE_SCOPES)})

@@ -16,6 +16,10 @@ from .routing import public_base_url
 
 def query_args(schema: Schema) -> dict[str, Any]:
     """The query string, loaded strictly: a bad or unknown argument is a 422."""
+    repeated = sorted(key for key in request.args if len(request.args.getlist(key)) > 1)
+    if repeated:
+        raise ValidationFailed(f"Give each query argument once: {', '.join(repeated)}.",
+                               details={key: ["Given more than once."] for key in repeated})
     try:
         return schema.load(request.args.to_dict(flat=True))
     except ValidationError as error:

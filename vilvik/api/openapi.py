@@ -11,7 +11,9 @@ from marshmallow import Schema, fields
 from ..schemas.fields import Fitness, FitnessList, JsonObject, Matrix, NumberList, StrictBoolean, StrictInteger
 from ..schemas.imports import Code, GaParameters, ImportSchema
 from ..schemas.queries import ResultListArgs, SubmissionListArgs
+from ..engine.parameters import PARAMETERS
 from ..schemas.resources import ResultSchema, ResultSummarySchema, ResultUpdateSchema, RunSchema, SubmissionSchema
+from ..services.runs import CODE_KEYS
 
 NUMBER = {"type": "number"}
 FITNESS = {"oneOf": [NUMBER, {"type": "array", "items": NUMBER}]}
@@ -50,6 +52,7 @@ class ImportCreatedSchema(Schema):
 class SubmissionOutSchema(SubmissionSchema):
     status_url = fields.String()
     result_url = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
 
 
 class ResultOutSchema(ResultSchema):
@@ -61,20 +64,32 @@ class SubmissionPageSchema(Schema):
     next = fields.String(allow_none=True)
 
 
+class ResultSummaryOutSchema(ResultSummarySchema):
+    result_url = fields.String()
+
+
 class ResultPageSchema(Schema):
-    results = fields.List(fields.Nested(ResultSummarySchema))
+    results = fields.List(fields.Nested(ResultSummaryOutSchema))
     next = fields.String(allow_none=True)
 
 
-class OverridesSchema(Schema):
-    """Optional: num_generations, any PyGAD parameter, code roles with <role>_entry, name, description."""
+def _flat_body_schema(name: str, required: tuple[str, ...]) -> type[Schema]:
+    """The flat bodies of create, continue and re-execute, from the tables that validate them:
+    every PyGAD parameter the validator knows, every code role and entry, name and description."""
+    properties: dict[str, fields.Field] = {
+        key: fields.Raw(required=key in required, metadata={"description": "A PyGAD parameter."})
+        for key in PARAMETERS
+    }
+    properties.update({key: fields.String(required=key in required) for key in sorted(CODE_KEYS)})
+    properties["num_generations"] = fields.Integer(required="num_generations" in required, metadata={
+        "description": "Generations to run (for a continue: generations to add)."})
+    properties["name"] = fields.String()
+    properties["description"] = fields.String()
+    return Schema.from_dict(properties, name=name)
 
-    class Meta:
-        unknown = "include"
 
-    num_generations = fields.Integer()
-    name = fields.String()
-    description = fields.String()
+OverridesSchema = _flat_body_schema("Overrides", ())
+NewSubmissionSchema = _flat_body_schema("NewSubmission", ("fitness_func", "fitness_func_entry", "num_generations"))
 
 
 class DeviceCodeSchema(Schema):
@@ -123,7 +138,8 @@ def _operation(summary: str, scope: str | None, ok: tuple[int, str | None], *, b
         operation["security"] = [{"bearer": []}]
         operation["description"] = f"Required scope: `{scope}`."
     if body:
-        operation["requestBody"] = {"required": body == "Import", **_json(body)}
+        operation["requestBody"] = {"required": body in ("Import", "NewSubmission", "DeviceTokenRequest"),
+                                    **_json(body)}
     if query:
         operation["parameters"] = [{"in": "query", "schema": query}]
     return operation
@@ -141,10 +157,12 @@ def build_spec(server_url: str) -> dict[str, Any]:
                    info={"description": "Push PyGAD runs, continue and re-run them on the server."})
     plugin.converter.add_attribute_function(_custom_field)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    # Nested schemas first: apispec names them when they are first met.
     for name, schema in (("Error", ErrorSchema), ("Import", ImportSchema), ("ImportCreated", ImportCreatedSchema),
-                         ("Submission", SubmissionOutSchema), ("Result", ResultOutSchema), ("Run", RunSchema),
+                         ("Run", RunSchema), ("Submission", SubmissionOutSchema), ("Result", ResultOutSchema),
                          ("ResultUpdate", ResultUpdateSchema), ("SubmissionPage", SubmissionPageSchema),
                          ("ResultPage", ResultPageSchema), ("Overrides", OverridesSchema),
+                         ("NewSubmission", NewSubmissionSchema),
                          ("DeviceCode", DeviceCodeSchema), ("DeviceTokenRequest", DeviceTokenRequestSchema),
                          ("DeviceToken", DeviceTokenSchema)):
         spec.components.schema(name, schema=schema)
@@ -155,7 +173,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
                          errors=(400, 401, 403, 409, 413, 415, 422, 429))
     imports["parameters"] = [IDEMPOTENCY]
     spec.path("/imports/", operations={"post": imports})
-    create = _operation("Start a new run from scratch", "submissions:write", (202, "Submission"), body="Overrides",
+    create = _operation("Start a new run from scratch", "submissions:write", (202, "Submission"), body="NewSubmission",
                         errors=(400, 401, 403, 415, 422, 429, 503))
     create["parameters"] = [IDEMPOTENCY]
     spec.path("/submissions", operations={

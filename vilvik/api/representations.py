@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
+
 from ..models import Result, Submission
 from ..schemas.resources import ResultSchema, SubmissionSchema
 from ..services.imports import result_url, submission_api_url
@@ -11,6 +13,7 @@ from ..services.imports import result_url, submission_api_url
 
 def submission_body(submission: Submission, base_url: str) -> dict[str, Any]:
     body = SubmissionSchema().dump(submission)
+    body["request_id"] = g.get("request_id")
     body["status_url"] = submission_api_url(base_url, submission)
     body["result_url"] = result_url(base_url, submission.current_result) if submission.current_result else None
     return body

@@ -78,7 +78,7 @@ def check_source(role: str, source: str, entry: str) -> str | None:
     elif isinstance(node, ast.AsyncFunctionDef):
         return f"'{entry}' must be a plain function, not async"
     else:
-        return f"must define a top-level function named '{entry}'"
+        return f"must define a top-level function named '{entry}' (or name its function in {role}_entry)"
     if not _accepts(args, arity):
         return f"'{entry}' must accept {arity} positional argument{'s' if arity > 1 else ''}"
     return None

@@ -17,12 +17,12 @@ class UtcDateTime(fields.DateTime):
 
 class ResultSchema(Schema):
     id = fields.String(attribute="public_id")
-    submission_id = fields.Function(lambda result: result.submission.public_id)
+    submission_id = fields.Function(lambda result: result.submission.public_id, metadata={"type": "string"})
     name = fields.String()
     kind = fields.String()
     imported = fields.Boolean()
     badges = fields.List(fields.String())
-    superseded = fields.Function(lambda result: result.superseded_at is not None)
+    superseded = fields.Function(lambda result: result.superseded_at is not None, metadata={"type": "boolean"})
     is_shared = fields.Boolean()
     best_solution = fields.Raw()
     best_solution_fitness = fields.Raw()
@@ -36,30 +36,10 @@ class ResultSchema(Schema):
     last_generation_fitness = fields.Raw(allow_none=True)
     stopped_reason = fields.String(allow_none=True)
     continued_from = fields.Function(
-        lambda result: result.continued_from.public_id if result.continued_from else None
+        lambda result: result.continued_from.public_id if result.continued_from else None,
+        metadata={"type": "string", "nullable": True},
     )
     created_at = UtcDateTime()
-
-
-class SubmissionSchema(Schema):
-    id = fields.String(attribute="public_id")
-    status = fields.String()
-    name = fields.String()
-    description = fields.String()
-    submission_type = fields.String()
-    source = fields.String()
-    ga_parameters = fields.Raw()
-    code = fields.Raw()
-    origin = fields.Raw(allow_none=True)
-    result_id = fields.Function(
-        lambda submission: submission.current_result.public_id if submission.current_result else None
-    )
-    parent_result_id = fields.Function(
-        lambda submission: submission.parent_result.public_id if submission.parent_result else None
-    )
-    run = fields.Function(lambda submission: RunSchema().dump(submission.latest_run) if submission.latest_run else None)
-    created_at = UtcDateTime()
-    updated_at = UtcDateTime()
 
 
 class RunSchema(Schema):
@@ -80,6 +60,29 @@ class RunSchema(Schema):
     created_at = UtcDateTime()
     started_at = UtcDateTime(allow_none=True)
     finished_at = UtcDateTime(allow_none=True)
+
+
+class SubmissionSchema(Schema):
+    id = fields.String(attribute="public_id")
+    status = fields.String()
+    name = fields.String()
+    description = fields.String()
+    submission_type = fields.String()
+    source = fields.String()
+    ga_parameters = fields.Raw()
+    code = fields.Raw()
+    origin = fields.Raw(allow_none=True)
+    result_id = fields.Function(
+        lambda submission: submission.current_result.public_id if submission.current_result else None,
+        metadata={"type": "string", "nullable": True},
+    )
+    parent_result_id = fields.Function(
+        lambda submission: submission.parent_result.public_id if submission.parent_result else None,
+        metadata={"type": "string", "nullable": True},
+    )
+    run = fields.Nested(RunSchema, attribute="latest_run", allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class ResultSummarySchema(ResultSchema):

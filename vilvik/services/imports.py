@@ -22,6 +22,12 @@ def submission_api_url(base_url: str, submission: Submission) -> str:
     return f"{base_url}/api/v1/submissions/{submission.public_id}"
 
 
+def imported_stop_reason(params: dict[str, Any], completed: int) -> str:
+    """Why the local run ended, as far as the import tells."""
+    planned = params["num_generations"]
+    return "completed" if completed >= planned else "stopped early (stop_criteria or on_generation)"
+
+
 def _build_records(user: User, data: dict[str, Any]) -> tuple[Submission, Result]:
     result_data = data["result"]
     submission = Submission(
@@ -49,6 +55,7 @@ def _build_records(user: User, data: dict[str, Any]) -> tuple[Submission, Result
         gene_type_single=result_data["gene_type_single"],
         population=result_data["population"],
         last_generation_fitness=result_data["last_generation_fitness"],
+        stopped_reason=imported_stop_reason(data["ga_parameters"], result_data["generations_completed"]),
     )
     submission.current_result = result
     return submission, result

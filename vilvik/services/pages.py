@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -34,7 +35,8 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _decode(cursor: str, kind: str) -> tuple[datetime, int]:
-    """A cursor is the signed position of the last row shown: opaque, and not forgeable."""
+    """A cursor is the signed position of the last row shown, for one list in one order:
+    opaque, not forgeable, and refused by another list or order."""
     try:
         found_kind, moment, row_id = _serializer().loads(cursor)
         assert found_kind == kind
@@ -69,7 +71,8 @@ def page_size(args: dict[str, Any]) -> int:
 
 
 def list_submissions(user: User, args: dict[str, Any]) -> ApiPage:
-    query = select(Submission).where(Submission.user_id == user.id)
+    query = select(Submission).where(Submission.user_id == user.id).options(
+        selectinload(Submission.runs), selectinload(Submission.current_result), selectinload(Submission.parent_result))
     if "status" in args:
         query = query.where(Submission.status == args["status"])
     if "source" in args:
@@ -86,7 +89,8 @@ def list_submissions(user: User, args: dict[str, Any]) -> ApiPage:
             Submission.public_id == args["parent_submission_id"], Submission.user_id == user.id)
         query = query.where(Submission.parent_result_id.in_(parents))
     descending = args.get("ordering", "-created_at") == "-created_at"
-    return _keyset(query, Submission, "submissions", args.get("cursor"), page_size(args), descending)
+    kind = "submissions" if descending else "submissions-oldest-first"
+    return _keyset(query, Submission, kind, args.get("cursor"), page_size(args), descending)
 
 
 def list_results(user: User, args: dict[str, Any]) -> ApiPage:

@@ -42,6 +42,27 @@ def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in merged.items() if value is not None}
 
 
+def _merged_code(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """New code over the old; a role whose source changes without a new entry name drops its
+    old one (the new source may not define it)."""
+    base = dict(base)
+    for role in CODE_ROLES:
+        if role in changes and role + ENTRY_SUFFIX not in changes:
+            base.pop(role + ENTRY_SUFFIX, None)
+    return _merged(base, changes)
+
+
+def inputs_of(result: Result) -> tuple[dict[str, Any], dict[str, str]]:
+    """The parameters and code that produced ``result``: its run's version, or the import's."""
+    submission = result.submission
+    run = result.run_of
+    number = run.version if run is not None else 1
+    version = next((item for item in submission.versions if item.number == number), None)
+    if version is None:
+        return submission.ga_parameters, submission.code
+    return version.ga_parameters, version.code
+
+
 def _validated(ga_parameters: dict[str, Any], code: dict[str, Any]) -> dict[str, Any]:
     try:
         return SubmissionEditSchema().load({"ga_parameters": ga_parameters, "code": code})
@@ -114,11 +135,15 @@ def _enqueue(run: Run, previous_status: str | None = None) -> None:
 def start_continue(user: User, result: Result, overrides: dict[str, Any], source: str) -> Submission:
     """A new submission whose run starts from ``result``'s final population."""
     parent = result.submission
+    base_params, base_code = inputs_of(result)
     meta, code_changes, param_changes = split_overrides(overrides)
     _check_meta(meta)
-    extra = param_changes.pop("num_generations", parent.ga_parameters.get("num_generations"))
-    params = _merged(parent.ga_parameters, param_changes)
-    changed = shape_changes(parent.ga_parameters, params)
+    extra = param_changes.pop("num_generations", base_params.get("num_generations"))
+    params = _merged(base_params, param_changes)
+    changed = shape_changes(base_params, params)
+    genes = len(result.best_solution)
+    if params.get("num_genes", genes) != genes and "num_genes" not in changed:
+        changed.append("num_genes")
     if changed:
         raise ValidationFailed(
             f"A continued run cannot change {', '.join(changed)}: the population would no longer fit.",
@@ -127,10 +152,9 @@ def start_continue(user: User, result: Result, overrides: dict[str, Any], source
         raise ValidationFailed("num_generations (the generations to add) must be a positive integer.",
                                details={"num_generations": ["Must be a positive integer."]})
     params["num_generations"] = extra
-    data = _validated(params, _merged(parent.code, code_changes))
+    data = _validated(params, _merged_code(base_code, code_changes))
     _require_queue()
     rows = len(result.population) if result.population else None
-    genes = len(result.best_solution)
     check_tier_limits(user, data["ga_parameters"], extra, rows, genes)
     submission = Submission(
         user=user, source=source, status="queued", parent_result=result,
@@ -155,7 +179,8 @@ def start_rerun(user: User, submission: Submission, overrides: dict[str, Any]) -
     _require_queue()
     previous_status = submission.status
     if code_changes or param_changes:
-        data = _validated(_merged(submission.ga_parameters, param_changes), _merged(submission.code, code_changes))
+        data = _validated(_merged(submission.ga_parameters, param_changes),
+                          _merged_code(submission.code, code_changes))
         version = SubmissionVersion(submission=submission, number=submission.version + 1, **data)
         submission.version, submission.ga_parameters, submission.code = version.number, data["ga_parameters"], data["code"]
         db.session.add(version)
