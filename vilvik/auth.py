@@ -14,6 +14,7 @@ from .errors import ScopeRequired, Unauthorized
 from .extensions import db, login_manager
 from .ids import API_KEY_PREFIX, hash_secret
 from .models import ApiKey, User, as_utc, utcnow
+from .services.accounts import record
 
 # Recording every use would turn each read into a write; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -43,6 +44,7 @@ def authenticate() -> ApiKey:
     if last_used is None or now - last_used > LAST_USED_PRECISION or key.last_used_ip != request.remote_addr:
         key.last_used_at = now
         key.last_used_ip = request.remote_addr
+        record(key.user, "key.used", key, ip=request.remote_addr, detail=f"{request.method} {request.path}"[:200])
         db.session.commit()
     return key
 

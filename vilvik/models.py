@@ -264,6 +264,21 @@ class DeviceAuthorization(db.Model):
     user: Mapped[User | None] = relationship()
 
 
+class AuditEvent(db.Model):
+    """What happened to an account's keys: created, revoked, used (from where)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(32))  # key.created | key.revoked | key.used
+    key_prefix: Mapped[str | None] = mapped_column(String(API_KEY_DISPLAY_LENGTH))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class IdempotencyRecord(db.Model):
     """The first answer to a create, replayed for the same key and body."""
 

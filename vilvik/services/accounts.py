@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import NotFound
 from ..extensions import db
 from ..ids import API_KEY_DISPLAY_LENGTH, hash_secret, new_api_key_secret
-from ..models import SCOPES, TIERS, ApiKey, User, utcnow
+from ..models import SCOPES, TIERS, ApiKey, AuditEvent, User, utcnow
 
 
 _DUMMY_HASH = generate_password_hash("timing equaliser")
@@ -81,6 +81,7 @@ def create_api_key(user: User, scopes: list[str], name: str = "", expires_at: da
         expires_at=expires_at,
     )
     db.session.add(key)
+    record(user, "key.created", key, detail=f"{name} [{' '.join(key.scopes)}]"[:200])
     db.session.commit()
     return NewKey(key=key, secret=secret)
 
@@ -109,8 +110,20 @@ def revoke_api_key(prefix: str, email: str | None = None) -> int:
         raise AccountError(f"{len(keys)} live keys share the prefix {prefix}; name the account with --email")
     for key in keys:
         key.revoked_at = utcnow()
+        record(key.user, "key.revoked", key, detail="from the command line")
     db.session.commit()
     return len(keys)
+
+
+def record(user: User, action: str, key: ApiKey | None = None, ip: str | None = None, detail: str = "") -> None:
+    """Add an audit event to the caller's transaction (never a secret: keys by prefix only)."""
+    db.session.add(AuditEvent(user_id=user.id, action=action, key_prefix=key.prefix if key else None, ip=ip,
+                              detail=detail))
+
+
+def recent_events(user: User, limit: int = 20) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.user_id == user.id)
+                                   .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)))
 
 
 def authenticate_password(email: str, password: str) -> User | None:
@@ -144,5 +157,6 @@ def revoke_own_key(user: User, key_id: int) -> ApiKey:
         raise NotFound("No such key.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        record(user, "key.revoked", key, detail="from the keys page")
         db.session.commit()
     return key

@@ -23,7 +23,7 @@ def index():
         new_secret = new.secret
         form = KeyForm(formdata=None)
     return render_template("keys.html", form=form, keys=accounts.list_keys(current_user), new_secret=new_secret,
-                           scopes=SCOPES), (422 if form.errors else 200)
+                           scopes=SCOPES, events=accounts.recent_events(current_user)), (422 if form.errors else 200)
 
 
 @bp.post("/<int:key_id>/revoke")
