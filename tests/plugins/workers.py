@@ -60,3 +60,34 @@ def wait_until(predicate, seconds: float = 60, interval: float = 0.2):
             return value
         time.sleep(interval)
     raise AssertionError("condition not reached in time")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture()
+def gunicorn_server(worker_env):
+    """The app as deployed: gunicorn with two worker processes, on the test's database and Redis."""
+    import requests
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
+                                f"127.0.0.1:{port}", "vilvik:create_app()"], env=worker_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy():
+        try:
+            return requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_until(healthy, seconds=60)
+    yield url
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
