@@ -68,3 +68,9 @@ def test_migrations_build_exactly_the_models_schema(tmp_path, database_url, redi
         db.drop_all()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE alembic_version")
+
+
+def test_an_https_public_url_makes_cookies_secure(tmp_path, redis_url):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "REDIS_URL": redis_url, "SECRET_KEY": "x",
+                      "PUBLIC_URL": "https://vilvik.example.org"}, instance_path=str(tmp_path / "instance"))
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True

@@ -1,5 +1,7 @@
 """Sign up, sign in, sign out, password change, throttling, and the sign-in wall."""
 
+import re
+
 import pytest
 
 from .helpers import csrf_token, post_form, sign_in
@@ -88,6 +90,17 @@ def test_a_wrong_current_password_changes_nothing(app, client, user):
                                               "confirm": "brand-new-password"})
     assert "The current password is wrong." in response.get_data(as_text=True)
     sign_in(app.test_client(), user.email)
+
+
+def test_behind_https_session_cookies_are_secure(app, user):
+    app.config["SESSION_COOKIE_SECURE"] = True  # what a PUBLIC_URL of https:// sets (see the config test)
+    client = app.test_client()
+    response = client.get("/login", base_url="https://localhost")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    signed = client.post("/login", data={"email": user.email, "password": "password-123", "csrf_token": token},
+                         base_url="https://localhost", headers={"Referer": "https://localhost/login"})
+    (cookie,) = [value for value in signed.headers.getlist("Set-Cookie") if value.startswith("session=")]
+    assert "Secure" in cookie and "HttpOnly" in cookie
 
 
 def test_session_cookies_are_http_only_and_same_site(client, user):
