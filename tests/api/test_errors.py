@@ -183,7 +183,7 @@ def test_a_chunked_body_over_the_limit_is_413(app, live_server, key):
 @pytest.mark.live
 def test_a_100_mb_chunked_body_is_refused_at_the_16_mib_limit(live_server, key):
     chunk = b" " * (1024 * 1024)
-    status, body, sent = _chunked_post(live_server, bearer(key), [b'{"name": "', *([chunk] * 100), b'"}'])
+    status, body, _ = _chunked_post(live_server, bearer(key), [b'{"name": "', *([chunk] * 100), b'"}'])
     assert status == 413 and body["error"]["code"] == "payload_too_large"
     assert body["error"]["details"]["limit_bytes"] == 16 * 1024 * 1024
 
