@@ -143,6 +143,8 @@ def test_a_new_submission_needs_entries_and_is_queued(client, key):
     ({"submission_type": "import"}, "submission_type"),
     ({"webhook_url": "https://example.org/hook"}, "webhook_url"),
     ({"num_generations": 10**7}, "num_generations"),
+    ({"sol_per_pop": 10**6, "num_parents_mating": 4}, "sol_per_pop"),
+    ({"num_genes": 10**6}, "num_genes"),
     ({"num_genes": None, "sol_per_pop": None}, "sol_per_pop"),
     ({"mutation_rate": 0.1}, "ga_parameters.mutation_rate"),
 ])
