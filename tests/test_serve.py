@@ -31,7 +31,7 @@ def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 60) ->
         try:
             if requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or too busy to answer in time
             pass
         time.sleep(0.3)
     raise AssertionError("the service did not become healthy")

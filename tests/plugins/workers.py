@@ -84,7 +84,7 @@ def gunicorn_server(worker_env):
     def healthy():
         try:
             return requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or too busy to answer in time
             return False
 
     wait_until(healthy, seconds=60)
