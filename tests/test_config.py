@@ -74,3 +74,18 @@ def test_an_https_public_url_makes_cookies_secure(tmp_path, redis_url):
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "REDIS_URL": redis_url, "SECRET_KEY": "x",
                       "PUBLIC_URL": "https://vilvik.example.org"}, instance_path=str(tmp_path / "instance"))
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_behind_proxies_the_client_address_and_scheme_come_from_them(tmp_path, redis_url):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "REDIS_URL": redis_url, "SECRET_KEY": "x",
+                      "PROXIES": 1}, instance_path=str(tmp_path / "instance"))
+
+    @app.get("/_seen")
+    def seen():
+        from flask import request
+
+        return {"address": request.remote_addr, "secure": request.is_secure}
+
+    answer = app.test_client().get("/_seen", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert answer.get_json() == {"address": "203.0.113.9", "secure": True}
+    assert "max-age" in answer.headers["Strict-Transport-Security"]

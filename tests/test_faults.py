@@ -1,5 +1,6 @@
 """Faults: Redis stopped and restarted (with and without its data), the database gone."""
 
+import re
 import subprocess
 import sys
 
@@ -91,8 +92,13 @@ def test_with_redis_stopped_imports_are_503_reads_and_pages_go_on_and_queued_run
     client = app.test_client()
     imported = client.post("/api/v1/imports/", json=load_payload(sdk_payloads()[0]), headers=bearer(secret)).get_json()
     assert client.post(f"/api/v1/submissions/{imported['id']}/reexecute", headers=bearer(secret)).status_code == 202
+    browser = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get("/login").get_data(as_text=True)).group(1)
+    browser.post("/login", data={"email": "faults@example.org", "password": "password-123", "csrf_token": token})
     own_redis.stop()
 
+    assert browser.get("/app/").status_code == 200  # the pages need only the database
+    assert browser.get(f"/app/submission/{imported['id']}/").status_code == 200
     refused = client.post("/api/v1/imports/", json=CURL_BODY, headers=bearer(secret))
     assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "service_unavailable"
     assert count(app) == 1

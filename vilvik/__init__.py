@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, cli, config, database, errors, redis_connection, security, web
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -26,6 +27,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     # "/api/v1/imports//" is a 404 in the API's envelope, not a redirect with an HTML body.
     app.url_map.merge_slashes = False
     config.load_config(app, test_config)
+    if app.config["PROXIES"]:
+        trusted = int(app.config["PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
     register_extensions(app)
     register_blueprints(app)
     errors.init_app(app)

@@ -60,6 +60,8 @@ class DefaultConfig:
     # Sign-in attempts per client address and per email.
     LOGIN_LIMIT = "10 per minute"
     DASHBOARD_PAGE_SIZE = 25
+    # How many proxies (that set X-Forwarded-For/-Proto/-Host) stand in front of the app.
+    PROXIES = 0
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -126,6 +128,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     # The flood guard fails open while Redis is down; imports still answer 503 then, as their
     # quota cannot be counted.
     config["RATELIMIT_SWALLOW_ERRORS"] = True
+    # ...and sign-in throttling goes on in each process's memory meanwhile.
+    config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     # Behind HTTPS, cookies never travel in clear.
     if str(config["PUBLIC_URL"] or "").startswith("https://"):
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .engine.values import quoted
+
 
 MAX_DEPTH = 32
 
@@ -22,7 +24,7 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise NotStrictJson(f"duplicate key {key!r}")
+            raise NotStrictJson(f"duplicate key {quoted(key)}")
         result[key] = value
     return result
 

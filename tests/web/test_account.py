@@ -37,6 +37,24 @@ def test_wrong_passwords_are_refused_without_saying_which_part_was_wrong(client,
     assert client.get("/app/").status_code == 302
 
 
+def test_sign_in_attempts_are_throttled_per_email_across_addresses(app, client, user):
+    app.config["LOGIN_LIMIT"] = "3 per minute"
+    token = csrf_token(client, "/login")
+    statuses = [client.post("/login", data={"email": user.email, "password": "wrong", "csrf_token": token},
+                            environ_base={"REMOTE_ADDR": f"10.0.0.{index}"}).status_code for index in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_password_guesses_on_the_account_page_are_throttled(app, client, user):
+    app.config["LOGIN_LIMIT"] = "3 per minute"
+    sign_in(client, user.email)
+    token = csrf_token(client, "/account")
+    guesses = [client.post("/account", data={"current": f"guess-{index}", "password": "another-pass-1",
+                                             "confirm": "another-pass-1", "csrf_token": token}).status_code
+               for index in range(4)]
+    assert guesses == [200, 200, 200, 429]
+
+
 def test_sign_in_attempts_are_throttled(app, client, user):
     app.config["LOGIN_LIMIT"] = "3 per minute"
     token = csrf_token(client, "/login")

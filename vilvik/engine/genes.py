@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .values import describe, is_int, is_number
+from .values import describe, is_int, is_number, quoted
 
 INT_TYPE_NAMES = ("int", "numpy.int8", "numpy.int16", "numpy.int32", "numpy.int64", "numpy.uint",
                   "numpy.uint8", "numpy.uint16", "numpy.uint32", "numpy.uint64")
@@ -37,7 +37,7 @@ def parse_custom_gene_type(text: str) -> Any:
             raise ValueError("only type names, precisions and lists are allowed")
         name = normalise_type_name(name)
         if name not in GENE_TYPE_NAMES:
-            raise ValueError(f"unknown type {name!r}")
+            raise ValueError(f"unknown type {quoted(name)}")
         return name
 
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .genes import (GENE_TYPE_NAMES, custom_gene_type_problem, gene_space_problem, is_finite_space,
                     is_per_gene_space, normalise_type_name, parse_custom_gene_type)
-from .values import describe, is_int, is_number
+from .values import describe, is_int, is_number, quoted
 
 __all__ = ["GENE_TYPE_NAMES", "PARAMETERS", "SHAPE_PARAMETERS", "check_ga_parameters", "custom_gene_type_problem",
            "parse_custom_gene_type"]
@@ -139,23 +139,24 @@ _STOP_CRITERION = re.compile(r"^(reach|saturate|time|evaluations)((?:_[^_]+)+)$"
 def _stop_criterion_problem(text: Any) -> str | None:
     if not isinstance(text, str):
         return f"each criterion must be a string such as 'reach_0.01' or 'saturate_7', not {describe(text)}"
+    shown = quoted(text)
     match = _STOP_CRITERION.match(text)
     if not match:
-        return f"{text!r} is not one of reach_<number>, saturate_<count>, time_<seconds>, evaluations_<count>"
+        return f"{shown} is not one of reach_<number>, saturate_<count>, time_<seconds>, evaluations_<count>"
     word, numbers = match.group(1), match.group(2).split("_")[1:]
     if word != "reach" and len(numbers) != 1:
-        return f"{text!r}: only reach takes several thresholds"
+        return f"{shown}: only reach takes several thresholds"
     for number in numbers:
         try:
             value = float(number)
         except ValueError:
-            return f"{text!r}: {number!r} is not a number"
+            return f"{shown}: {quoted(number)} is not a number"
         if not is_number(value):
-            return f"{text!r}: the threshold must be finite"
+            return f"{shown}: the threshold must be finite"
         if word in ("saturate", "evaluations") and (value <= 0 or value != int(value)):
-            return f"{text!r}: {word} takes a positive whole count"
+            return f"{shown}: {word} takes a positive whole count"
         if word == "time" and value < 0:
-            return f"{text!r}: time takes a non-negative number of seconds"
+            return f"{shown}: time takes a non-negative number of seconds"
     return None
 
 

@@ -37,3 +37,8 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """User input as a message shows it: quoted, and cut short so that errors stay small."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")

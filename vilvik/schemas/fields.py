@@ -126,6 +126,10 @@ class JsonObject(fields.Field):
     def _deserialize(self, value: Any, attr, data, **kwargs) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise ValidationError(f"Must be an object, not {describe(value)}.")
-        if len(json.dumps(value)) > self.max_bytes:
+        try:
+            size = len(json.dumps(value, allow_nan=False))
+        except ValueError:
+            raise ValidationError("Must hold only finite numbers.") from None
+        if size > self.max_bytes:
             raise ValidationError(f"Must be at most {self.max_bytes} bytes as JSON.")
         return value

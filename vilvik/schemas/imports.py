@@ -13,7 +13,11 @@ from ..engine.parameters import MAX_INTEGER, check_ga_parameters, custom_gene_ty
 from ..engine.values import describe
 from .fields import Fitness, FitnessList, JsonObject, Matrix, NumberList, StrictBoolean, StrictInteger, objective_count
 
-MAX_SOURCE_CHARS = 256 * 1024
+# Parsing is not linear in every construct (long f-string chains), so sources stay modest: an SDK
+# preamble with its helpers is a few KiB.
+MAX_SOURCE_CHARS = 64 * 1024
+MAX_TOTAL_SOURCE_CHARS = 128 * 1024
+MAX_ENTRY_CHARS = 100
 MAX_NAME_CHARS = 200
 MAX_DESCRIPTION_CHARS = 10_000
 
@@ -44,16 +48,19 @@ class Code(fields.Field):
             elif not isinstance(text, str):
                 errors[key] = [f"Must be a string, not {describe(text)}."]
             elif key != role:
-                if role not in value:
+                if len(text) > MAX_ENTRY_CHARS or not text.isidentifier() or keyword.iskeyword(text):
+                    errors[key] = [f"Must be a Python identifier of at most {MAX_ENTRY_CHARS} characters."]
+                elif role not in value:
                     errors[key] = [f"Names an entry for '{role}', but no '{role}' source was sent."]
-                elif not text.isidentifier() or keyword.iskeyword(text):
-                    errors[key] = ["Must be a Python identifier."]
             elif len(text) > MAX_SOURCE_CHARS:
                 errors[key] = [f"Must be at most {MAX_SOURCE_CHARS} characters."]
         if "fitness_func" not in value:
             errors["fitness_func"] = ["Missing data for required field."]
         if errors:
             raise ValidationError(errors)
+        total = sum(len(text) for key, text in value.items() if key in CODE_ROLES)
+        if total > MAX_TOTAL_SOURCE_CHARS:
+            raise ValidationError([f"All sources together must be at most {MAX_TOTAL_SOURCE_CHARS} characters."])
         for role in CODE_ROLES:
             if role in value:
                 problem = check_source(role, value[role], entry_name(value, role))

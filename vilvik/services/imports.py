@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+
+import redis
+from flask import current_app
 from typing import Any
 
 from ..charts import history_preview
@@ -86,5 +89,9 @@ def create_import(user: User, data: dict[str, Any], *, base_url: str, idempotenc
         if idempotency_key:
             idempotency.remember(user, idempotency_key, request_fingerprint, response)
         db.session.commit()
-        quota = count_import(user)
-    return replace(response, headers=quota.headers())
+        try:
+            headers = count_import(user).headers()
+        except redis.RedisError:  # stored is stored: answer 201, uncounted, rather than invite a retry
+            current_app.logger.warning("import %s stored but not counted: Redis failed", response.body["id"])
+            headers = {}
+    return replace(response, headers=headers)

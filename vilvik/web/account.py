@@ -73,8 +73,13 @@ def logout():
     return redirect(url_for("web.index"))
 
 
+def _account_key() -> str:
+    return f"password-check:{current_user.get_id().split(':')[0] if current_user.is_authenticated else ''}"
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key)
 def settings():
     form = PasswordForm()
     if form.validate_on_submit():
