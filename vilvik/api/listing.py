@@ -6,10 +6,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema
 
 from ..errors import ValidationFailed
-from ..schemas import flatten_messages
+from ..schemas import load_or_raise
 from ..services.pages import ApiPage
 from .routing import public_base_url
 
@@ -20,12 +20,7 @@ def query_args(schema: Schema) -> dict[str, Any]:
     if repeated:
         raise ValidationFailed(f"Give each query argument once: {', '.join(repeated)}.",
                                details={key: ["Given more than once."] for key in repeated})
-    try:
-        return schema.load(request.args.to_dict(flat=True))
-    except ValidationError as error:
-        details = flatten_messages(error.messages)
-        first = next(iter(details.items()))
-        raise ValidationFailed(f"Invalid query argument {first[0]}: {first[1][0]}", details=details) from None
+    return load_or_raise(schema, request.args.to_dict(flat=True), what="query argument")
 
 
 def envelope(page: ApiPage, rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -25,13 +25,18 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "$": [str(messages)]}
 
 
-def load_or_raise(schema: Schema, data: Any) -> dict[str, Any]:
+def validation_failed(error: ValidationError, what: str = "field") -> ValidationFailed:
+    """Marshmallow's errors as one 422: details keyed by path, the first one in the message."""
+    details = flatten_messages(error.messages)
+    path, messages = next(iter(details.items()))
+    return ValidationFailed(f"Invalid {what} {path}: {messages[0]}", details=details)
+
+
+def load_or_raise(schema: Schema, data: Any, what: str = "field") -> dict[str, Any]:
     """Load ``data``; field errors become one 422 with details keyed by field path."""
     if not isinstance(data, dict):
         raise ValidationFailed("The request body must be a JSON object.", details={"$": ["Must be an object."]})
     try:
         return schema.load(data)
     except ValidationError as error:
-        details = flatten_messages(error.messages)
-        first = next(iter(details.items()))
-        raise ValidationFailed(f"Invalid field {first[0]}: {first[1][0]}", details=details) from None
+        raise validation_failed(error, what) from None

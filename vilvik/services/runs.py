@@ -6,7 +6,6 @@ from typing import Any
 
 import redis
 from flask import current_app
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from .. import jobs
@@ -15,7 +14,7 @@ from ..engine.continuation import shape_changes
 from ..errors import ApiError, ServiceUnavailable, ValidationFailed
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, Result, Run, Submission, SubmissionVersion, User, utcnow
-from ..schemas import flatten_messages
+from ..schemas import load_or_raise
 from ..redis_connection import get_redis
 from ..schemas.edits import SubmissionEditSchema
 
@@ -64,12 +63,7 @@ def inputs_of(result: Result) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _validated(ga_parameters: dict[str, Any], code: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return SubmissionEditSchema().load({"ga_parameters": ga_parameters, "code": code})
-    except ValidationError as error:
-        details = flatten_messages(error.messages)
-        first = next(iter(details.items()))
-        raise ValidationFailed(f"Invalid field {first[0]}: {first[1][0]}", details=details) from None
+    return load_or_raise(SubmissionEditSchema(), {"ga_parameters": ga_parameters, "code": code})
 
 
 def _check_meta(meta: dict[str, Any]) -> None:
