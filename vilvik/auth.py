@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from flask import g, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .errors import ScopeRequired, Unauthorized
 from .extensions import db, login_manager
@@ -31,12 +32,21 @@ def bearer_secret() -> str | None:
     return secret
 
 
+def presented_key() -> ApiKey | None:
+    """The stored key (with its owner) that the request's bearer secret names, usable or not.
+
+    Looked up once per request: the flood guard and the authentication both need it."""
+    if "presented_key" not in g:
+        secret = bearer_secret()
+        g.presented_key = None if secret is None else db.session.scalar(
+            select(ApiKey).options(joinedload(ApiKey.user)).where(ApiKey.secret_hash == hash_secret(secret))
+        )
+    return g.presented_key
+
+
 def authenticate() -> ApiKey:
     """The request's usable API key; every failure looks the same to the caller."""
-    secret = bearer_secret()
-    if secret is None:
-        raise Unauthorized()
-    key = db.session.scalar(select(ApiKey).where(ApiKey.secret_hash == hash_secret(secret)))
+    key = presented_key()
     now = utcnow()
     if key is None or not key.is_usable(now):
         raise Unauthorized()

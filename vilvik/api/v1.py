@@ -5,12 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from flask_limiter.util import get_remote_address
 
-from sqlalchemy import select
-
-from ..auth import bearer_secret
-from ..extensions import db, limiter
-from ..ids import hash_secret
-from ..models import ApiKey
+from ..auth import presented_key
+from ..extensions import limiter
 from . import devices, health, imports, results, submissions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,10 +14,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def guard_key() -> str:
     """Count floods per account, as every limit here is; made-up keys count per address."""
-    secret = bearer_secret()
-    account = db.session.scalar(select(ApiKey.user_id).where(ApiKey.secret_hash == hash_secret(secret))) \
-        if secret else None
-    return f"account:{account}" if account is not None else f"ip:{request.remote_addr}"
+    key = presented_key()
+    return f"account:{key.user_id}" if key is not None else f"ip:{request.remote_addr}"
 
 
 def guard_limit() -> str:

@@ -14,7 +14,7 @@ from ..models import Result, Submission, SubmissionVersion, User
 from ..schemas.fields import first_objective
 from . import idempotency
 from .idempotency import StoredResponse
-from .quotas import account_lock, count_import, peek_import_quota, require_import_quota
+from .quotas import account_lock, peek_import_quota, require_import_quota
 
 
 def result_url(base_url: str, result: Result) -> str:
@@ -76,7 +76,7 @@ def create_import(user: User, data: dict[str, Any], *, base_url: str, idempotenc
             replay = idempotency.find_replay(user, idempotency_key, request_fingerprint)
             if replay is not None:
                 return replace(replay, headers=peek_import_quota(user).headers())
-        require_import_quota(user)
+        pending = require_import_quota(user)
         submission, result = _build_records(user, data)
         db.session.add_all([submission, result])
         db.session.flush()
@@ -90,7 +90,7 @@ def create_import(user: User, data: dict[str, Any], *, base_url: str, idempotenc
             idempotency.remember(user, idempotency_key, request_fingerprint, response)
         db.session.commit()
         try:
-            headers = count_import(user).headers()
+            headers = pending.count().headers()
         except redis.RedisError:  # stored is stored: answer 201, uncounted, rather than invite a retry
             current_app.logger.warning("import %s stored but not counted: Redis failed", response.body["id"])
             headers = {}

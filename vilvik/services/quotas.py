@@ -46,43 +46,63 @@ def _identity(user: User) -> str:
     return f"{current_app.config['RATELIMIT_KEY_PREFIX']}/imports/account/{user.id}"
 
 
-def _state(user: User) -> tuple[QuotaState, bool]:
+def _tightest(states: list[QuotaState]) -> tuple[QuotaState, bool]:
     """The tightest window and whether every window still has room."""
-    states = []
-    for item in import_limits(user.tier):
-        stats = limiter.limiter.get_window_stats(item, _identity(user))
-        states.append(QuotaState(item.amount, max(0, stats.remaining), stats.reset_time))
     exhausted = [state for state in states if state.remaining == 0]
     if exhausted:
         return max(exhausted, key=lambda state: state.reset_at), False
     return min(states, key=lambda state: (state.remaining, state.reset_at)), True
 
 
+def _windows(user: User) -> list[tuple[RateLimitItem, QuotaState]]:
+    windows = []
+    for item in import_limits(user.tier):
+        stats = limiter.limiter.get_window_stats(item, _identity(user))
+        windows.append((item, QuotaState(item.amount, max(0, stats.remaining), stats.reset_time)))
+    return windows
+
+
 def peek_import_quota(user: User) -> QuotaState:
-    return _state(user)[0]
+    return _tightest([state for _, state in _windows(user)])[0]
 
 
-def require_import_quota(user: User) -> None:
+@dataclass(frozen=True)
+class PendingImport:
+    """An import the quota has room for, to be counted once it is stored.
+
+    It holds everything counting needs, so counting after the commit reads nothing from the
+    database."""
+
+    identity: str
+    windows: tuple[tuple[RateLimitItem, QuotaState], ...]
+
+    def count(self) -> QuotaState:
+        """Count the stored import against every window.
+
+        Callers hold ``account_lock`` from ``require_import_quota`` to here, so no other import
+        of the account runs in between: the check and the count act as one step, only stored
+        imports are counted, and each window's state afterwards is its state before, less one.
+        """
+        now = time.time()
+        after = []
+        for item, state in self.windows:
+            limiter.limiter.hit(item, self.identity)
+            reset_at = state.reset_at if state.reset_at > now else now + item.get_expiry()  # a new window
+            after.append(QuotaState(state.limit, max(0, state.remaining - 1), reset_at))
+        return _tightest(after)[0]
+
+
+def require_import_quota(user: User) -> PendingImport:
     """Raise 429 unless every window has room for one more import."""
-    state, has_room = _state(user)
+    windows = _windows(user)
+    state, has_room = _tightest([state for _, state in windows])
     if not has_room:
         raise RateLimited(
             f"Import limit reached for the {user.tier} tier ({state.limit}); retry in {state.retry_after()} s.",
             details={"limit": state.limit, "tier": user.tier},
             headers={"Retry-After": str(state.retry_after()), **state.headers()},
         )
-
-
-def count_import(user: User) -> QuotaState:
-    """Count one stored import against every window.
-
-    Callers hold ``account_lock`` from ``require_import_quota`` to here, so no other import of
-    the account runs in between: the check and the count act as one step, and only imports
-    that were stored are counted.
-    """
-    for item in import_limits(user.tier):
-        limiter.limiter.hit(item, _identity(user))
-    return _state(user)[0]
+    return PendingImport(_identity(user), tuple(windows))
 
 
 @contextmanager

@@ -1,0 +1,61 @@
+"""The import baseline: only the unavoidable work, on the same stack (gunicorn, Flask,
+Flask-SQLAlchemy, psycopg, PostgreSQL): parse the JSON body and insert it as one row.
+
+    gunicorn 'bench.baseline_app:create_app()'   (VILVIK_DATABASE_URL names the database)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+
+from flask import Flask, jsonify, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import JSON
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vilvik.config import database_uri
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class BaselineImport(db.Model):
+    __tablename__ = "baseline_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(timezone.utc))
+
+
+def create_app(database_url: str | None = None) -> Flask:
+    app = Flask(__name__)
+    url = database_url or os.environ["VILVIK_DATABASE_URL"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(url, "/nonexistent")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    db.init_app(app)
+
+    @app.post("/api/v1/imports/")
+    def create():
+        row = BaselineImport(body=json.loads(request.get_data()))
+        db.session.add(row)
+        db.session.commit()
+        return jsonify({"id": row.id}), 201
+
+    @app.get("/api/v1/health")
+    def health():
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def reset_table(database_url: str) -> None:
+    app = create_app(database_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
