@@ -52,6 +52,30 @@ def test_a_100000_generation_chart_is_bounded_and_keeps_its_extremes():
     assert any(abs(x - (72 + 632 * 0.5)) < 1 and y == top for x, y in points)
 
 
+def test_a_100000_generation_chart_keeps_first_last_and_global_extremes():
+    history = [math.sin(g / 900) + g / 200_000 for g in range(100_001)]
+    history[23_456] = -5.0  # the global minimum
+    history[71_234] = 4.0  # the global maximum
+    svg = fitness_chart(history, 100_000)
+    (points,) = polyline_points(svg)
+    assert len(points) <= 2 * 632 + 2 and len(svg) < 60_000
+    lowest = max(points, key=lambda point: point[1])  # the lowest value has the largest y
+    highest = min(points, key=lambda point: point[1])
+    assert abs(lowest[0] - (72 + 632 * 0.23456)) < 0.1
+    assert abs(highest[0] - (72 + 632 * 0.71234)) < 0.1
+
+    def y_of(value: float) -> float:
+        return lowest[1] + (highest[1] - lowest[1]) * (value + 5.0) / 9.0
+
+    assert points[0][0] == 72 and abs(points[0][1] - y_of(history[0])) < 0.11
+    assert points[-1][0] == 72 + 632 and abs(points[-1][1] - y_of(history[-1])) < 0.11
+
+
+def test_a_repeated_last_value_stays_at_the_last_generation():
+    positions, sampled = generation_positions(102, 100)
+    assert not sampled and positions[-3:] == [99.0, 100.0, 100.0]
+
+
 def test_multi_objective_histories_draw_one_line_per_objective():
     svg = fitness_chart([[1, 2], [2, 3], [3, 5]], 2)
     assert len(polyline_points(svg)) == 2 and "objective 2" in svg

@@ -17,7 +17,7 @@ def show(result_id: str):
     boundary = result.continued_from.generations_completed if result.continued_from else None
     chart = charts.fitness_chart(result.best_solutions_fitness, result.generations_completed, boundary=boundary,
                                  positions=result.history_generations)
-    _, sampled = charts.generation_positions(len(result.best_solutions_fitness), result.generations_completed)
+    sampled = charts.history_is_sampled(len(result.best_solutions_fitness), result.generations_completed)
     summaries = gene_summaries(result.population) if result.population else []
     return render_template("result.html", result=result, submission=result.submission, chart=chart,
                            sampled=sampled, summaries=summaries)
