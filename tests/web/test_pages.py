@@ -90,6 +90,61 @@ def test_the_dashboard_makes_no_query_per_row(app, signed_in, user, make_key):
     assert queries_for_dashboard() == with_one
 
 
+def test_the_dashboards_query_count_does_not_grow_with_the_submissions_or_the_page_depth(
+        app, signed_in, user, make_key):
+    app.config["DASHBOARD_PAGE_SIZE"] = 2
+    secret = make_key(user)
+    with app.app_context():
+        db.session.execute(db.update(db.metadata.tables["users"]).values(tier="premium"))
+        db.session.commit()
+        engine = db.engine
+
+    def queries_for(path: str) -> tuple[int, str]:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            page = page_text(signed_in, path)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements), page
+
+    def next_link(page: str) -> str | None:
+        match = re.search(r'rel="next" href="([^"]+)"', page)
+        return html.unescape(match.group(1)) if match else None
+
+    for _ in range(3):
+        push(signed_in, secret)
+    first_with_few, page = queries_for("/app/")
+    second_with_few, _ = queries_for(next_link(page))
+    for _ in range(9):
+        push(signed_in, secret)
+    first_with_many, page = queries_for("/app/")
+    counts, path = [], next_link(page)
+    while path:
+        count, page = queries_for(path)
+        counts.append(count)
+        path = next_link(page)
+    assert len(counts) == 5  # 12 submissions, 2 a page
+    assert first_with_many == first_with_few
+    assert set(counts) == {second_with_few}
+
+
+def test_a_100000_generation_result_page_draws_a_bounded_chart(app, signed_in, user, make_key):
+    history = [-1 / (1 + generation) for generation in range(100_001)]
+    history[40_000] = 2.0
+    body = {**CURL_BODY, "result": {**CURL_BODY["result"], "best_solutions_fitness": history,
+                                    "generations_completed": 100_000, "best_solution_generation": 40_000,
+                                    "best_solution_fitness": 2.0}}
+    created = push(signed_in, make_key(user), body)
+    page = page_text(signed_in, f"/app/result/{created['result_id']}/")
+    svg = re.search(r'<svg[^>]*class="chart".*?</svg>', page, re.S).group(0)
+    points = re.search(r'<polyline points="([^"]+)"', svg).group(1).split()
+    assert len(points) <= 2 * 632 + 2 and len(svg) < 60_000
+    assert "100001 values over 100000 generations" in svg
+    assert min(float(point.split(",")[1]) for point in points) < 30  # the spike reaches the top
+
+
 def test_the_result_page_shows_everything_the_import_brought(signed_in, key):
     payload = load_payload(next(path for path in sdk_payloads() if path.stem == "sphere-all-callbacks"))
     created = push(signed_in, key, payload)

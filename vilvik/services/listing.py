@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
@@ -21,7 +21,9 @@ def dashboard_page(user: User, after: str | None, size: int) -> Page:
     """The user's submissions, newest first, starting after the submission ``after``.
 
     The cursor is a row's public id; rows are ordered by (created_at, id), which the
-    (user_id, created_at, id) index serves without sorting, however many rows there are.
+    (user_id, created_at, id) index serves without sorting, however many rows there are. The
+    cursor is one row-value comparison so that a deep page starts as an index range: spelled
+    as ``created_at < x OR (created_at = x AND id < y)`` the database visits every row after it.
     """
     query = (
         select(Submission)
@@ -37,10 +39,7 @@ def dashboard_page(user: User, after: str | None, size: int) -> Page:
                                                                Submission.user_id == user.id)
         ).first()
         if anchor is not None:
-            query = query.where(or_(
-                Submission.created_at < anchor.created_at,
-                and_(Submission.created_at == anchor.created_at, Submission.id < anchor.id),
-            ))
+            query = query.where(tuple_(Submission.created_at, Submission.id) < (anchor.created_at, anchor.id))
     rows = list(db.session.scalars(query).unique())
     has_more = len(rows) > size
     rows = rows[:size]
