@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
 
 from ..extensions import db
 from ..models import Result, Submission, User
+
+
+# What a row of the dashboard shows: code, parameters and solutions stay in the database, so a
+# page costs the same whatever the runs it lists hold.
+LISTED_SUBMISSION_COLUMNS = (Submission.public_id, Submission.name, Submission.status, Submission.source,
+                             Submission.created_at, Submission.current_result_id)
+LISTED_RESULT_COLUMNS = (Result.public_id, Result.kind, Result.best_solution_fitness, Result.generations_completed,
+                         Result.history_preview)
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,10 @@ def dashboard_page(user: User, after: str | None, size: int) -> Page:
     query = (
         select(Submission)
         .outerjoin(Result, Submission.current_result_id == Result.id)
-        .options(contains_eager(Submission.current_result))
+        .options(
+            load_only(*LISTED_SUBMISSION_COLUMNS),
+            contains_eager(Submission.current_result).load_only(*LISTED_RESULT_COLUMNS),
+        )
         .where(Submission.user_id == user.id)
         .order_by(Submission.created_at.desc(), Submission.id.desc())
         .limit(size + 1)
