@@ -190,8 +190,12 @@ def sparkline(values: Sequence[float], width: int = 120, height: int = 28) -> st
         return ""
     low, high = _span(values)
     step = width / (len(values) - 1)
-    path = " ".join(f"{index * step:.1f},{height - _fraction(value, low, high) * height:.1f}"
-                    for index, value in enumerate(values))
+    span = high / 2 - low / 2  # _fraction inlined: a dashboard page draws a sparkline per row
+    if span > 0:
+        ys = [height - (value / 2 - low / 2) / span * height for value in values]
+    else:  # a span too small to halve: a level line in the middle
+        ys = [height / 2] * len(values)
+    path = " ".join(f"{index * step:.1f},{y:.1f}" for index, y in enumerate(ys))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" aria-hidden="true">'
             f'<polyline points="{path}" fill="none" stroke="currentColor" stroke-width="1.5"/></svg>')
