@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-threads", type=int, default=1)
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (Debian: apt-get install wrk)")
@@ -108,8 +109,10 @@ def main() -> None:
     env = service_env(options.database_url, options.redis_url, TIERS=json.dumps(bench_tiers()))
     runs: dict[str, list[dict]] = {"service": [], "baseline": []}
     # One worker beside the web, as deployed; it idles (imports queue nothing).
-    with workers(env), gunicorn("vilvik:create_app()", env, workers=options.web_workers) as service_url, \
-            gunicorn("bench.baseline_app:create_app()", env, workers=options.web_workers) as baseline_url:
+    with workers(env), gunicorn("vilvik:create_app()", env, workers=options.web_workers,
+                                                             threads=options.web_threads) as service_url, \
+            gunicorn("bench.baseline_app:create_app()", env, workers=options.web_workers,
+                     threads=options.web_threads) as baseline_url:
         for url in (service_url, baseline_url):  # warm-up: connections, caches, first imports
             drive(url, script, 2, options.connections)
         for _ in range(options.rounds):
@@ -124,7 +127,7 @@ def main() -> None:
     failures = {name: sum(run["non_2xx"] + run["socket_errors"] for run in items) for name, items in runs.items()}
     lines = [
         f"wrk: {options.connections} connections over {len(keys)} Premium accounts, {options.rounds} rounds of "
-        f"{options.seconds} s alternating baseline and service; gunicorn {options.web_workers} sync workers each, "
+        f"{options.seconds} s alternating baseline and service; gunicorn {options.web_workers} workers of {options.web_threads} thread(s) each, "
         "PostgreSQL, Redis, one idle RQ worker. The body is the spec's curl example.",
         "",
         "| | requests/s | p50 latency | p99 latency | non-2xx or socket errors |",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -32,13 +31,12 @@ def accepted(operation: str, body: dict[str, Any], start: Callable[[], dict[str,
              location: Callable[[dict[str, Any]], str]) -> Response:
     """202 with the started submission, once per Idempotency-Key."""
     key = idempotency.check_key(request.headers.get("Idempotency-Key"))
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
     def produce() -> StoredResponse:
         created = start()
         return StoredResponse(status=202, body=created, location=location(created))
 
-    outcome = idempotency.idempotent(current_account(), key, idempotency.fingerprint(operation, canonical), produce)
+    outcome = idempotency.idempotent(current_account(), key, idempotency.fingerprint(operation, body), produce)
     response = jsonify(outcome.body)
     response.status_code = outcome.status
     if outcome.location:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,9 +28,13 @@ class StoredResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def fingerprint(operation: str, raw_body: bytes) -> str:
-    """Identifies a request: the same key with another body or endpoint is a conflict."""
-    return hashlib.sha256(operation.encode() + b"\0" + raw_body).hexdigest()
+def fingerprint(operation: str, body: Any) -> str:
+    """Identifies a request: the same key with another body or endpoint is a conflict.
+
+    The body is hashed in canonical form (sorted keys, no spaces), so that key order does not
+    matter."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(operation.encode() + b"\0" + canonical).hexdigest()
 
 
 def check_key(key: str | None) -> str | None:
