@@ -30,6 +30,8 @@ from vilvik.extensions import db  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vilvik_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
+# The gunicorn master process serving each URL that gunicorn() yielded.
+MASTERS: dict[str, int] = {}
 
 
 def add_service_arguments(parser: argparse.ArgumentParser) -> None:
@@ -108,11 +110,13 @@ def gunicorn(app_spec: str, env: dict[str, str], *, workers: int = 2, threads: i
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
+    MASTERS[url] = process.pid
     try:
         wait_healthy(url)
         yield url
     finally:
         stop([process])
+        MASTERS.pop(url, None)
 
 
 @contextmanager
