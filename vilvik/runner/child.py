@@ -1,8 +1,10 @@
-"""The sandboxed interpreter's script: ``python -I child.py``, the job as JSON on stdin.
+"""The sandboxed interpreter's script: ``python -I child.py``; on stdin, one line of setup
+(how to confine itself), then its one job as JSON.
 
 Trusted code until ``run_ga`` loads the user's: it confines this process first (see
-confine.py), then runs the GA and writes newline-delimited JSON messages, each carrying the
-job's token, to the result pipe. It imports only the standard library, numpy, pygad and the
+confine.py), most of it before the job arrives, so that it can be started ahead of the job;
+then it runs the GA and writes newline-delimited JSON messages, each carrying the job's
+token, to the result pipe. It imports only the standard library, numpy, pygad and the
 engine (loaded from its files, so that the web application is never imported here).
 """
 
@@ -16,6 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.dirname(HERE)
 MAX_JOB_BYTES = 512 * 1024 * 1024
+MAX_SETUP_BYTES = 64 * 1024
 
 
 def _load(name, path, package_dir=None):
@@ -48,10 +51,16 @@ class CappedOutput(io.TextIOBase):
 
 
 def main():
-    job = json.loads(sys.stdin.buffer.read(MAX_JOB_BYTES))
-    sys.stdin.close()
-    channel = job["channel_fd"]
-    token = job["token"]
+    steps = [["interpreter", time.monotonic()]]
+
+    def step(name):
+        steps.append([name, time.monotonic()])
+
+    setup = json.loads(sys.stdin.buffer.readline(MAX_SETUP_BYTES))
+    channel = setup["channel_fd"]
+    token = setup["token"]
+    scratch = setup["scratch"]
+    confinement = setup["confinement"]
 
     def send(kind, **payload):
         line = json.dumps({"token": token, "type": kind, **payload}, allow_nan=False, separators=(",", ":"))
@@ -59,35 +68,52 @@ def main():
         while data:
             data = data[os.write(channel, data):]
 
+    # Before the job: the layers that take time, and the imports.
     confine = _load("vilvik_confine", os.path.join(HERE, "confine.py"))
     confine.load_libraries()
-    policy = job["policy"]
+    step("layer libraries")
     layers = ["fresh-interpreter", "empty-environment", "closed-descriptors", "private-scratch",
               "process-group-deadline"]
     layers.append(confine.network_namespace())
-    layers.append(confine.scratch_quota(job["scratch"], policy["limits"], policy["unprivileged_user"],
-                                        policy["drop_privileges"]))
-    os.chdir(job["scratch"])  # onto the fresh tmpfs, when there is one
-    layers.append(confine.unprivileged_user(policy["unprivileged_user"], policy["drop_privileges"]))
-    layers.append(confine.parent_death_signal(job["parent_pid"]))
-    layers.append(confine.rlimits(policy["limits"]))
+    step("network-namespace")
+    layers.append(confine.scratch_quota(scratch, confinement, confinement["unprivileged_user"],
+                                        confinement["drop_privileges"]))
+    os.chdir(scratch)  # onto the fresh tmpfs, when there is one
+    step("scratch-quota")
+    layers.append(confine.unprivileged_user(confinement["unprivileged_user"], confinement["drop_privileges"]))
+    layers.append(confine.parent_death_signal(setup["parent_pid"]))
+    step("unprivileged-user and parent-death-signal")
 
     import numpy  # noqa: F401  imported before the filesystem closes
     import pygad  # noqa: F401
+    step("numpy and pygad")
 
     _load("vilvik_engine", os.path.join(PACKAGE, "engine", "__init__.py"),
-                   os.path.join(PACKAGE, "engine"))
+          os.path.join(PACKAGE, "engine"))
     ga_module = importlib.import_module("vilvik_engine.ga")
-    layers.append(confine.landlock(job["scratch"]))
-    layers.append(confine.seccomp())
+    step("engine")
+    layers.append(confine.landlock(scratch))
+    step("landlock")
+    syscall_filter = confine.seccomp_filter()
+    step("seccomp filter built")
+
+    # The job, then the layers that depend on it or would forbid setting them: still before any
+    # user code is loaded.
+    job = json.loads(sys.stdin.buffer.read(MAX_JOB_BYTES))
+    sys.stdin.close()
+    step("job read")
+    limits = job["limits"]
+    layers.append(confine.rlimits(limits))
+    layers.append(confine.seccomp(syscall_filter))
     applied = [layer for layer in layers if layer]
     missing = [layer for layer in job.get("required_layers", []) if layer not in applied]
-    send("ready", layers=applied)
+    step("rlimits and seccomp")
+    send("ready", layers=applied, steps=steps)
     if missing:
         send("refused", missing=missing)
         return 3
 
-    limit = policy["limits"]["output_bytes"]
+    limit = limits["output_bytes"]
     sys.stdout = sys.stderr = CappedOutput(1, limit)
 
     sent = {"generations": 0}

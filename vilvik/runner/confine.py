@@ -147,8 +147,9 @@ def load_libraries() -> None:
             pass
 
 
-def seccomp() -> str | None:
-    """Deny process creation, exec, sockets, signals to others and limit changes."""
+def seccomp_filter() -> Any:
+    """The filter ``seccomp`` loads, built ahead (None without libseccomp): deny process creation,
+    exec, sockets, signals to others and limit changes."""
     pyseccomp = sys.modules.get("pyseccomp")
     if pyseccomp is None:
         return None
@@ -165,7 +166,18 @@ def seccomp() -> str | None:
             rules.add_rule(denied, name, pyseccomp.Arg(target, pyseccomp.NE, me))
         rules.add_rule(denied, "rt_sigqueueinfo", pyseccomp.Arg(0, pyseccomp.NE, me))
         rules.add_rule(denied, "rt_tgsigqueueinfo", pyseccomp.Arg(0, pyseccomp.NE, me))
+    except Exception:  # no libseccomp on this machine
+        return None
+    return rules
+
+
+def seccomp(rules: Any) -> str | None:
+    """Load the filter: from here on, the syscalls it denies fail with EPERM. Last of the layers,
+    since it forbids setting the others."""
+    if rules is None:
+        return None
+    try:
         rules.load()
-    except Exception:  # no libseccomp on this machine, or the kernel refuses filters
+    except Exception:  # the kernel refuses filters
         return None
     return "seccomp"

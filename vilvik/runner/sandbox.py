@@ -1,30 +1,22 @@
-"""The parent side of the sandbox: start the child, feed it the job, watch it, judge its answer."""
+"""The parent side of the sandbox: give the child its job, watch it, judge its answer."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import pwd
-import secrets
 import select
 import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .launch import SCRATCH_ROOT, Child, kill_process_group, start_child
 from .policy import Policy
 
-CHILD_SCRIPT = str(Path(__file__).resolve().parent / "child.py")
-SCRATCH_ROOT = Path(tempfile.gettempdir()) / "vilvik-scratch"
-CHILD_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                     "LC_ALL": "C.UTF-8"}
 POLL_SECONDS = 0.2
 SIGNAL_MEANINGS = {
     signal.SIGXCPU: "exceeded its CPU time limit",
@@ -47,6 +39,9 @@ class Outcome:
     layers: list[str] = field(default_factory=list)
     cpu_seconds: float = 0.0
     peak_memory_kb: int = 0
+    # When the child was started, when it got its job, each step of its start (its own clock
+    # readings, sent before any user code ran) and when it answered: time.monotonic() values.
+    timeline: list[tuple[str, float]] = field(default_factory=list)
 
 
 class _Violation(Exception):
@@ -64,40 +59,6 @@ def clean_stale_scratch() -> int:
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed
-
-
-@functools.cache
-def unprivileged_user_can_run(user: str) -> bool:
-    """Whether ``user`` can start the interpreter and import numpy and pygad.
-
-    Root drops to ``user`` in the child; where the interpreter lives somewhere that user
-    cannot read (a Python under /root, say), the child stays root and the run records that
-    the unprivileged-user layer is missing.
-    """
-    if os.geteuid() != 0:
-        return True
-    try:
-        probe = subprocess.run([sys.executable, "-I", "-c", "import numpy, pygad"], user=user, group=_group_of(user),
-                               extra_groups=[], env=CHILD_ENVIRONMENT, cwd="/", capture_output=True, timeout=120)
-    except (KeyError, OSError, subprocess.SubprocessError):
-        return False
-    return probe.returncode == 0
-
-
-def _group_of(user: str) -> int:
-    return pwd.getpwnam(user).pw_gid
-
-
-def _make_scratch(user: str) -> Path:
-    SCRATCH_ROOT.mkdir(mode=0o711, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f"job-{os.getpid()}-", dir=SCRATCH_ROOT))
-    if os.geteuid() == 0:
-        try:
-            account = pwd.getpwnam(user)
-            os.chown(scratch, account.pw_uid, account.pw_gid)
-        except KeyError:
-            pass
-    return scratch
 
 
 def _usage(folder: Path) -> tuple[int, int]:
@@ -144,61 +105,49 @@ class _Channel:
         return messages
 
 
-def _kill(process: subprocess.Popen) -> None:
-    """Kill the child's whole process group, and the child should it have left it.
-
-    os.kill, not Popen.kill: that would reap the child, and _reap reads its resource use."""
-    for action in (lambda: os.killpg(process.pid, signal.SIGKILL), lambda: os.kill(process.pid, signal.SIGKILL)):
-        try:
-            action()
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
 def run_job(job: dict[str, Any], policy: Policy, *, on_progress: Callable[[dict[str, Any]], None] = lambda m: None,
-            should_cancel: Callable[[], bool] = lambda: False) -> Outcome:
-    """Run one job in a fresh sandboxed interpreter and return what became of it."""
+            should_cancel: Callable[[], bool] = lambda: False, child: Child | None = None) -> Outcome:
+    """Run one job in a fresh sandboxed interpreter and return what became of it.
+
+    ``child`` is one started ahead for this job (see launch.py); it serves this job only and
+    is killed afterwards like any other. Without one, or when it does not fit ``policy``, the
+    child is started now.
+    """
+    if child is not None and not child.fits(policy):
+        discard(child)
+        child = None
+    if child is None:
+        child = start_child(policy)
     limits = policy.limits
-    scratch = _make_scratch(policy.unprivileged_user)
-    log = tempfile.TemporaryFile(dir=SCRATCH_ROOT)
-    read_fd, write_fd = os.pipe()
-    token = secrets.token_hex(16)
-    outcome = Outcome(status="failed")
-    process = None
+    outcome = Outcome(status="failed", timeline=[("started", child.started), ("job sent", time.monotonic())])
     try:
-        process = subprocess.Popen(
-            [sys.executable, "-I", CHILD_SCRIPT],
-            stdin=subprocess.PIPE, stdout=log, stderr=log, cwd=scratch, env=CHILD_ENVIRONMENT,
-            close_fds=True, pass_fds=(write_fd,), start_new_session=True,
-        )
-        channel_fd = write_fd  # pass_fds keeps the descriptor's number in the child
-        os.close(write_fd)
-        write_fd = -1
-        child_policy = {**policy.for_child(),
-                        "drop_privileges": unprivileged_user_can_run(policy.unprivileged_user)}
-        payload = {**job, "token": token, "channel_fd": channel_fd, "scratch": str(scratch),
-                   "policy": child_policy, "required_layers": list(policy.required_layers),
-                   "parent_pid": os.getpid()}
-        _feed(process, payload)
-        _watch(process, _Channel(read_fd, token, limits.result_bytes), scratch, policy, outcome, on_progress,
-               should_cancel)
+        _feed(child.process, {**job, "limits": asdict(limits), "required_layers": list(policy.required_layers)})
+        _watch(child, policy, outcome, on_progress, should_cancel)
     except _Violation as violation:
-        _kill(process)
+        kill_process_group(child.process)
         outcome.status, outcome.error = "failed", f"The run {violation}."
     finally:
-        if process is not None:
-            # The child has said all it will (or broken the rules): nothing it does now counts,
-            # and an atexit hook or a leftover must not keep the job waiting.
-            _kill(process)
-            _reap(process, outcome)
-        os.close(read_fd)
-        if write_fd >= 0:
-            os.close(write_fd)
-        log.seek(0)
-        outcome.output = log.read(limits.output_bytes + 1024).decode("utf-8", "replace")
-        log.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        outcome.timeline.append(("answered", time.monotonic()))
+        outcome.timeline.sort(key=lambda step: step[1])
+        # The child has said all it will (or broken the rules): nothing it does now counts,
+        # and an atexit hook or a leftover must not keep the job waiting.
+        kill_process_group(child.process)
+        _reap(child.process, outcome)
+        os.close(child.channel_fd)
+        child.log.seek(0)
+        outcome.output = child.log.read(limits.output_bytes + 1024).decode("utf-8", "replace")
+        child.log.close()
+        shutil.rmtree(child.scratch, ignore_errors=True)
     return outcome
+
+
+def discard(child: Child) -> None:
+    """Stop a child that will serve no job, and remove what it had."""
+    kill_process_group(child.process)
+    child.process.wait()
+    os.close(child.channel_fd)
+    child.log.close()
+    shutil.rmtree(child.scratch, ignore_errors=True)
 
 
 def _feed(process: subprocess.Popen, payload: dict[str, Any]) -> None:
@@ -209,9 +158,10 @@ def _feed(process: subprocess.Popen, payload: dict[str, Any]) -> None:
         pass  # the child died at once; _watch reports it
 
 
-def _watch(process, channel: _Channel, scratch: Path, policy: Policy, outcome: Outcome,
-           on_progress, should_cancel) -> None:
+def _watch(child: Child, policy: Policy, outcome: Outcome, on_progress, should_cancel) -> None:
     limits = policy.limits
+    process, scratch = child.process, child.scratch
+    channel = _Channel(child.channel_fd, child.token, limits.result_bytes)
     deadline = time.monotonic() + limits.wall_seconds
     protocol = _Protocol(outcome, on_progress)
     next_check = 0.0
@@ -232,7 +182,7 @@ def _watch(process, channel: _Channel, scratch: Path, policy: Policy, outcome: O
         if now >= next_check:
             next_check = now + 1.0
             if should_cancel():
-                _kill(process)
+                kill_process_group(process)
                 outcome.status, outcome.error = "cancelled", "The run was cancelled."
                 return
 
@@ -258,6 +208,7 @@ class _Protocol:
         if kind == "ready":
             self.ready = True
             self.outcome.layers = [layer for layer in message.get("layers", []) if isinstance(layer, str)]
+            self.outcome.timeline += _steps(message.get("steps"))
         elif kind == "refused":
             raise _Violation(f"was refused: this machine cannot apply the required sandbox layers "
                              f"{', '.join(map(str, message.get('missing', [])))}")
@@ -276,6 +227,15 @@ class _Protocol:
             self.outcome.status, self.outcome.result = "succeeded", message.get("result")
         else:
             raise _Violation("sent an unexpected message on its result channel")
+
+
+def _steps(value: Any) -> list[tuple[str, float]]:
+    """The child's account of its start, as (step, time.monotonic()) pairs; anything else is dropped."""
+    if not isinstance(value, list):
+        return []
+    return [(item[0], float(item[1])) for item in value[:32]
+            if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+            and isinstance(item[1], (int, float)) and not isinstance(item[1], bool)]
 
 
 def _reap(process: subprocess.Popen, outcome: Outcome) -> None:
