@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import ctypes
 import signal
 import time
 
 from flask import Flask, current_app
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
 from rq.command import send_stop_job_command
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError, StopRequested
 from rq.job import Job
 
 from .extensions import db
 from .redis_connection import get_redis
 from .runner.sandbox import Outcome, clean_stale_scratch, run_job
+from .runner.standby import Standby
 from .services import execution
 
 QUEUE_NAME = "vilvik-runs"
-PR_SET_PDEATHSIG = 1
 PROGRESS_SECONDS = 0.5
 HEARTBEAT_SECONDS = 5.0
 # Time the job process needs besides the sandbox's own deadline (start, storing the result).
@@ -57,20 +56,19 @@ def stop_run(run, was_running: bool) -> None:
         pass  # already gone; the database says cancelled, and the job checks it
 
 
-def _die_with_worker() -> None:
-    """RQ runs a job in its own session: tie it to the worker, so that a killed worker takes its
-    job (and, by the sandbox's own death signal, the user's code) with it, and the run is then
-    found silent and failed instead of finishing unseen."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+# This process's next sandbox child: RunWorker keeps one ready; elsewhere a job starts its own.
+STANDBY = Standby()
 
 
 def execute_run(run_id: int) -> str:
     """The job: run the submission in the sandbox and store the outcome (all state by id)."""
-    _die_with_worker()
-    db.engine.dispose(close=False)  # connections inherited from the worker are not ours to use
+    try:
+        return _execute_run(run_id)
+    finally:
+        db.session.remove()  # the next job, in the same process, starts from the database
+
+
+def _execute_run(run_id: int) -> str:
     run = execution.begin_run(run_id)
     if run is None:
         return "not queued (cancelled or taken)"
@@ -98,12 +96,17 @@ def execute_run(run_id: int) -> str:
         last["heartbeat"] = now
         return execution.heartbeat(run_id)
 
+    child = None
     try:
-        outcome = run_job(job, policy, on_progress=on_progress, should_cancel=should_cancel)
+        child = STANDBY.take(policy)
+        outcome = run_job(job, policy, on_progress=on_progress, should_cancel=should_cancel, child=child)
     except Exception:
         current_app.logger.exception("run %s could not be completed", run_id)
         outcome = Outcome(status="failed", error="The run could not be completed because of an error on the "
                                                   "server; it has been logged.")
+    finally:
+        if child is not None:
+            STANDBY.release(child)
     return execution.complete_run(run_id, outcome).status
 
 
@@ -119,12 +122,43 @@ def recover_runs() -> None:
     clean_stale_scratch()
 
 
-class RunWorker(Worker):
-    """An RQ worker that also recovers runs between jobs."""
+class RunWorker(SimpleWorker):
+    """An RQ worker that runs jobs in its own process and keeps the next job's sandbox child ready.
+
+    No work horse is forked: the user's code never runs in this process but in the sandbox's
+    fresh interpreter, and a child started ahead (it must be this process's own, to be watched,
+    reaped and tied to it by its death signal) takes the interpreter's start off the job's time.
+    A killed worker still takes the user's code with it: the child has a parent-death signal.
+    """
+
+    def execute_job(self, job, queue) -> None:
+        try:
+            super().execute_job(job, queue)
+        finally:
+            self._stopped_job_id = None
+            self.prepare_next_child()
+
+    def prepare_next_child(self) -> None:
+        """Start the next job's sandbox child; should that fail, the job starts its own."""
+        try:
+            STANDBY.prepare(execution.standby_policy())
+        except StopRequested:  # a warm shutdown while idle
+            raise
+        except Exception:
+            self.log.exception("could not start a sandbox child ahead of the next job")
+
+    def kill_horse(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        """RQ's stop-job command: kill the sandbox child running the job (the job then stores
+        the run as it stands: cancelled)."""
+        STANDBY.stop_serving()
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
         recover_runs()
+
+    def teardown(self) -> None:
+        STANDBY.discard()
+        super().teardown()
 
 
 def run_worker(app: Flask, burst: bool = False) -> bool:
@@ -135,4 +169,5 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
         # A short TTL makes the idle loop wake (and recover runs) every minute or so.
         worker = RunWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
                            maintenance_interval=30, worker_ttl=60)
+        worker.prepare_next_child()
         return worker.work(burst=burst, with_scheduler=False)

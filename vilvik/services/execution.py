@@ -47,6 +47,12 @@ def policy_for(run: Run) -> Policy:
     )
 
 
+def standby_policy() -> Policy:
+    """What a child started ahead of its job is confined for: the part it applies before the job
+    (scratch, uid) is the same for every tier; the tier's limits come with the job."""
+    return Policy(required_layers=parse_required(current_app.config["SANDBOX_REQUIRE"]))
+
+
 class RunCannotStart(Exception):
     """The run's inputs are gone; the message is for the user."""
 
