@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, 
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from .column_types import NumericArray
 from .extensions import db
 from .ids import API_KEY_DISPLAY_LENGTH, new_result_id, new_submission_id
 
@@ -153,7 +154,8 @@ class Result(db.Model):
     # The (first objective's) best fitness as a number the database can filter and sort on.
     fitness_value: Mapped[float | None] = mapped_column(index=True)
     # The large arrays are loaded only where they are shown (deferred).
-    best_solutions_fitness: Mapped[list[Any]] = mapped_column(JSON, deferred=True)
+    # Stored as .npy where they are plain numeric arrays (see column_types.py).
+    best_solutions_fitness: Mapped[list[Any]] = mapped_column(NumericArray, deferred=True)
     # The generation of each history value, where it is not simply its index (a continued
     # sampled history); None otherwise.
     history_generations: Mapped[list[float] | None] = mapped_column(NULLABLE_JSON, deferred=True)
@@ -163,7 +165,7 @@ class Result(db.Model):
     best_solution_generation: Mapped[int]
     best_solution_idx: Mapped[int | None]
     gene_type_single: Mapped[bool | None]
-    population: Mapped[list[list[float]] | None] = mapped_column(NULLABLE_JSON, deferred=True)
+    population: Mapped[list[list[float]] | None] = mapped_column(NumericArray, deferred=True)
     last_generation_fitness: Mapped[list[Any] | None] = mapped_column(NULLABLE_JSON, deferred=True)
     stopped_reason: Mapped[str | None] = mapped_column(String(200))
     continued_from_id: Mapped[int | None] = mapped_column(ForeignKey("results.id", ondelete="SET NULL"))

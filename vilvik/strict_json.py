@@ -29,11 +29,19 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def parse_strict_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
+def decode_utf8(raw: bytes) -> str:
+    """UTF-8 text (a BOM is tolerated)."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise NotStrictJson(f"not UTF-8 (byte {error.start})") from None
+
+
+def parse_strict_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
+    return parse_strict_text(decode_utf8(raw), max_depth)
+
+
+def parse_strict_text(text: str, max_depth: int = MAX_DEPTH) -> Any:
     try:
         value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object_without_duplicates)
     except json.JSONDecodeError as error:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request
 
 from ..errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType
-from ..strict_json import NotStrictJson, parse_strict_json
+from ..strict_json import NotStrictJson, decode_utf8, parse_strict_text
 
 
 def json_body() -> Any:
@@ -24,6 +24,8 @@ def json_body() -> Any:
         raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.",
                               details={"limit_bytes": limit})
     try:
-        return parse_strict_json(raw)
+        text = decode_utf8(raw)
+        del raw  # a large body is held once at a time: as bytes, then as text, then parsed
+        return parse_strict_text(text)
     except NotStrictJson as error:
         raise InvalidJson(f"The request body is not valid JSON: {error}.") from None
