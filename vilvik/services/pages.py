@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..errors import ValidationFailed
@@ -55,10 +55,9 @@ def _keyset(query: Select, model: Any, kind: str, cursor: str | None, size: int,
     if cursor:
         moment, row_id = _decode(cursor, kind)
         moment = db_moment(moment)
-        if descending:
-            query = query.where(or_(created < moment, and_(created == moment, ident < row_id)))
-        else:
-            query = query.where(or_(created > moment, and_(created == moment, ident > row_id)))
+        # One row-value comparison: the database walks the (created_at, id) index from the cursor.
+        position = tuple_(created, ident)
+        query = query.where(position < (moment, row_id) if descending else position > (moment, row_id))
     order = (created.desc(), ident.desc()) if descending else (created.asc(), ident.asc())
     rows = list(db.session.scalars(query.order_by(*order).limit(size + 1)))
     more = len(rows) > size
