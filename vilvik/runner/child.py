@@ -85,6 +85,8 @@ def main():
     step("unprivileged-user and parent-death-signal")
 
     import numpy  # noqa: F401  imported before the filesystem closes
+    import numpy.ma  # noqa: F401  loaded by PyGAD's first GA: imported here, off the job's time
+    import numpy.random  # noqa: F401
     import pygad  # noqa: F401
     step("numpy and pygad")
 
