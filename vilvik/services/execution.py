@@ -199,9 +199,12 @@ def complete_run(run_id: int, outcome: Outcome) -> Run:
 def fail_stale_runs() -> list[int]:
     """Runs whose worker went silent (killed, crashed) are failed; the imported result stays."""
     limit = timedelta(seconds=current_app.config["RUN_HEARTBEAT_TIMEOUT_SECONDS"])
-    stale = list(db.session.scalars(
-        select(Run).where(Run.status == "running", Run.heartbeat_at < utcnow() - limit).with_for_update()
-    ))
+    silent = (Run.status == "running", Run.heartbeat_at < utcnow() - limit)
+    # Asked on every look at a running submission (a client polling it): a plain read first,
+    # locks and a commit only when there is something to fail.
+    if db.session.scalar(select(Run.id).where(*silent).limit(1)) is None:
+        return []
+    stale = list(db.session.scalars(select(Run).where(*silent).with_for_update()))
     for run in stale:
         run.status = run.submission.status = "failed"
         run.finished_at = utcnow()
