@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from datetime import timezone
@@ -85,9 +87,32 @@ def baseline_seconds(population: list[list[float]], generations: int) -> float:
     return time.perf_counter() - started
 
 
+# A client polling a submission, in a process of its own: the control's load.
+POLLER = """import sys, time, requests
+session = requests.Session()
+session.headers["Authorization"] = "Bearer " + sys.argv[2]
+while True:
+    session.get(sys.argv[1], timeout=60)
+    time.sleep(float(sys.argv[3]))
+"""
+
+
+def polled_baseline_seconds(population: list[list[float]], generations: int, status_url: str, secret: str,
+                            poll_seconds: float) -> float:
+    """The baseline while the service answers a client polling as fast as the measured one: what
+    the polling itself costs a GA running beside it, on a machine with two cores."""
+    poller = subprocess.Popen([sys.executable, "-c", POLLER, status_url, secret, str(poll_seconds)])
+    try:
+        time.sleep(0.3)  # polling already, as when the run starts
+        return baseline_seconds(population, generations)
+    finally:
+        poller.kill()
+        poller.wait()
+
+
 def continue_and_wait(session: requests.Session, url: str, result_id: str, generations: int,
-                      poll_seconds: float = POLL_SECONDS) -> tuple[float, str]:
-    """Seconds from the POST to the poll that sees the run end; and the new submission's id."""
+                      poll_seconds: float = POLL_SECONDS) -> tuple[float, str, str]:
+    """Seconds from the POST to the poll that sees the run end; the new submission's id and URL."""
     started = time.perf_counter()
     response = session.post(f"{url}/api/v1/results/{result_id}/continue", json={"num_generations": generations},
                             headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=60)
@@ -101,7 +126,7 @@ def continue_and_wait(session: requests.Session, url: str, result_id: str, gener
         time.sleep(poll_seconds)
     if state["status"] != "succeeded":
         raise RuntimeError(f"the run ended {state['status']}: {state.get('run')}")
-    return elapsed, created["id"]
+    return elapsed, created["id"], created["status_url"]
 
 
 def run_timings(app, submission_ids: list[str]) -> list[dict[str, float]]:
@@ -140,6 +165,7 @@ def main() -> None:
     env = service_env(options.database_url, options.redis_url)
     service: list[float] = []
     baseline: list[float] = []
+    polled: list[float] = []
     submission_ids: list[str] = []
     with gunicorn("vilvik:create_app()", env, workers=2) as url, workers(env, 1):
         session = requests.Session()
@@ -148,19 +174,22 @@ def main() -> None:
         imported.raise_for_status()
         result_id = imported.json()["result_id"]
         for _ in range(options.warmup):
-            continue_and_wait(session, url, result_id, options.generations, options.poll_seconds)
+            _, _, status_url = continue_and_wait(session, url, result_id, options.generations, options.poll_seconds)
             time.sleep(IDLE_SECONDS)
         for repetition in range(options.repetitions):
-            order = ("service", "baseline") if repetition % 2 == 0 else ("baseline", "service")
+            order = ("service", "baseline", "polled") if repetition % 2 == 0 else ("polled", "baseline", "service")
             for which in order:
                 if which == "service":
-                    seconds, submission_id = continue_and_wait(session, url, result_id, options.generations,
-                                                               options.poll_seconds)
+                    seconds, submission_id, status_url = continue_and_wait(
+                        session, url, result_id, options.generations, options.poll_seconds)
                     service.append(seconds)
                     submission_ids.append(submission_id)
                     time.sleep(IDLE_SECONDS)
-                else:
+                elif which == "baseline":
                     baseline.append(baseline_seconds(population, options.generations))
+                else:
+                    polled.append(polled_baseline_seconds(population, options.generations, status_url, secret,
+                                                          options.poll_seconds))
     timings = run_timings(app, submission_ids)
     pickups = [row["pickup"] for row in timings]
     ratio = statistics.median(service) / statistics.median(baseline)
@@ -172,6 +201,10 @@ def main() -> None:
         f"- Baseline, the same GA in-process (same PyGAD, parameters, fitness source, starting population): "
         f"{summary(baseline)}",
         f"- Ratio of medians, service / baseline: {verdict(ratio, RATIO_TARGET)}",
+        f"- Control, the baseline while a second process polls the service just as fast: {summary(polled)}; "
+        f"service / control: {statistics.median(service) / statistics.median(polled):.2f}x, "
+        f"control / baseline: {statistics.median(polled) / statistics.median(baseline):.2f}x (what the polling "
+        f"alone costs a GA beside it)",
         f"- Job pickup (Run.started_at - Run.created_at, warm idle worker): {summary(pickups)}, "
         f"p90 {percentile(pickups, 0.9):.3f} s (target median at most {PICKUP_TARGET:g} s: "
         f"{'met' if statistics.median(pickups) <= PICKUP_TARGET else 'MISSED'})",
