@@ -42,10 +42,20 @@ wrk.method = "POST"
 wrk.body = %(body)s
 wrk.headers["Content-Type"] = "application/json"
 local keys = %(keys)s
+local threads = 0
 local counter = 0
+setup = function(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+init = function(args)
+  -- each thread cycles through a share of its own, so that one account's imports rarely overlap
+  share = math.floor(#keys / %(threads)d)
+  first = first * share  -- "first" is this thread's number, set by setup()
+end
 request = function()
   counter = counter + 1
-  wrk.headers["Authorization"] = "Bearer " .. keys[(counter %% #keys) + 1]
+  wrk.headers["Authorization"] = "Bearer " .. keys[first + (counter %% share) + 1]
   return wrk.format()
 end
 done = function(summary, latency, requests)
@@ -56,6 +66,12 @@ done = function(summary, latency, requests)
     errors.connect + errors.read + errors.write + errors.timeout))
 end
 """
+
+
+WRK_THREADS = 2
+# Researchers importing at once: four accounts a connection, so that one account's imports
+# rarely overlap (when they do, the account lock makes them wait for each other).
+ACCOUNTS_PER_CONNECTION = 4
 
 
 def lua_string(text: str) -> str:
@@ -75,7 +91,7 @@ def create_keys(app, count: int) -> list[str]:
 
 def drive(url: str, script: Path, seconds: int, connections: int) -> dict:
     completed = subprocess.run(
-        ["wrk", "--threads", "2", "--connections", str(connections), "--duration", f"{seconds}s",
+        ["wrk", "--threads", str(WRK_THREADS), "--connections", str(connections), "--duration", f"{seconds}s",
          "--timeout", "30s", "--script", str(script), f"{url}/api/v1/imports/"],
         capture_output=True, text=True, check=True,
     )
@@ -101,11 +117,12 @@ def main() -> None:
     with app.app_context():
         db.session.remove()
     reset_table(options.database_url)
-    keys = create_keys(app, options.connections)
+    keys = create_keys(app, options.connections * ACCOUNTS_PER_CONNECTION)
     folder = Path(tempfile.mkdtemp(prefix="vilvik-bench-wrk-"))
     script = folder / "import.lua"
     script.write_text(WRK_SCRIPT % {"body": lua_string(json.dumps(SPEC_EXAMPLE)),
-                                    "keys": "{" + ", ".join(lua_string(key) for key in keys) + "}"})
+                                    "keys": "{" + ", ".join(lua_string(key) for key in keys) + "}",
+                                    "threads": WRK_THREADS})
     env = service_env(options.database_url, options.redis_url, TIERS=json.dumps(bench_tiers()))
     runs: dict[str, list[dict]] = {"service": [], "baseline": []}
     # One worker beside the web, as deployed; it idles (imports queue nothing).
