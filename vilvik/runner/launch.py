@@ -13,6 +13,7 @@ import json
 import os
 import pwd
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -94,6 +95,7 @@ class Child:
     started: float  # time.monotonic() just before the start
 
     def kill(self) -> None:
+        """Kill it now, from any thread; whoever runs its job still reaps it."""
         kill_process_group(self.process)
 
     def fits(self, policy: Policy) -> bool:
@@ -120,6 +122,7 @@ def start_child(policy: Policy) -> Child:
         os.close(read_fd)
         os.close(write_fd)
         log.close()
+        shutil.rmtree(scratch, ignore_errors=True)
         raise
     os.close(write_fd)  # pass_fds kept its number in the child
     setup = {"token": token, "channel_fd": write_fd, "scratch": str(scratch), "parent_pid": os.getpid(),
