@@ -33,7 +33,7 @@ FITNESS = "def fitness_func(ga, sol, idx):\n    return -sum(s*s for s in sol)\n"
 PARAMETERS = {"sol_per_pop": 50, "num_genes": 5, "num_parents_mating": 4, "init_range_low": -2,
               "init_range_high": 2}
 LOCAL_GENERATIONS = 50
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.25
 IDLE_SECONDS = 1.0  # after a run: the worker is idle, and warm, when the next one is queued
 TERMINAL = {"succeeded", "failed", "cancelled"}
 RATIO_TARGET = 1.15
@@ -115,8 +115,10 @@ def polled_baseline_seconds(population: list[list[float]], generations: int, sta
 
 def continue_and_wait(session: requests.Session, url: str, result_id: str, generations: int,
                       poll_seconds: float = POLL_SECONDS) -> tuple[float, float, str, str]:
-    """Seconds from the POST to the poll that sees the run end, and to the POST's answer; the new
-    submission's id and URL."""
+    """The moment of the POST (epoch seconds), the seconds to its answer; the new submission's id
+    and URL. Polls until the run has ended: the moment it ended is the run's own finished_at, so
+    the polling interval does not count."""
+    posted_at = time.time()
     started = time.perf_counter()
     response = session.post(f"{url}/api/v1/results/{result_id}/continue", json={"num_generations": generations},
                             headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=60)
@@ -126,12 +128,11 @@ def continue_and_wait(session: requests.Session, url: str, result_id: str, gener
     while True:
         state = session.get(created["status_url"], timeout=60).json()
         if state["status"] in TERMINAL:
-            elapsed = time.perf_counter() - started
             break
         time.sleep(poll_seconds)
     if state["status"] != "succeeded":
         raise RuntimeError(f"the run ended {state['status']}: {state.get('run')}")
-    return elapsed, answered, created["id"], created["status_url"]
+    return posted_at, answered, created["id"], created["status_url"]
 
 
 def run_timings(app, submission_ids: list[str]) -> list[dict[str, float]]:
@@ -145,7 +146,8 @@ def run_timings(app, submission_ids: list[str]) -> list[dict[str, float]]:
             run = db.session.scalar(db.select(Run).where(Run.submission_id == submission.id))
             created, started, finished = (moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
                                           for moment in (run.created_at, run.started_at, run.finished_at))
-            rows.append({"pickup": (started - created).total_seconds(),
+            rows.append({"finished": finished.timestamp(),
+                         "pickup": (started - created).total_seconds(),
                          "worker": (finished - started).total_seconds(),
                          "cpu": run.cpu_seconds or 0.0})
     return rows
@@ -168,7 +170,7 @@ def main() -> None:
     body = import_body()
     population = body["result"]["population"]
     env = service_env(options.database_url, options.redis_url)
-    service: list[float] = []
+    posted: list[float] = []
     baseline: list[float] = []
     polled: list[float] = []
     posts: list[float] = []
@@ -187,9 +189,9 @@ def main() -> None:
             order = ("service", "baseline", "polled") if repetition % 2 == 0 else ("polled", "baseline", "service")
             for which in order:
                 if which == "service":
-                    seconds, answered, submission_id, status_url = continue_and_wait(
+                    posted_at, answered, submission_id, status_url = continue_and_wait(
                         session, url, result_id, options.generations, options.poll_seconds)
-                    service.append(seconds)
+                    posted.append(posted_at)
                     posts.append(answered)
                     submission_ids.append(submission_id)
                     time.sleep(IDLE_SECONDS)
@@ -199,13 +201,15 @@ def main() -> None:
                     polled.append(polled_baseline_seconds(population, options.generations, status_url, secret,
                                                           options.poll_seconds))
     timings = run_timings(app, submission_ids)
+    service = [row["finished"] - posted_at for row, posted_at in zip(timings, posted)]
     pickups = [row["pickup"] for row in timings]
     ratio = statistics.median(service) / statistics.median(baseline)
     lines = [
         f"- Run: continue a {LOCAL_GENERATIONS}-generation import of sphere by {options.generations} generations "
         f"(sol_per_pop 50, num_genes 5, num_parents_mating 4), premium account; gunicorn (2 workers), one RQ "
-        f"worker, PostgreSQL, Redis; the client polls the submission every {options.poll_seconds * 1000:.0f} ms",
-        f"- Service, POST to `succeeded`: {summary(service)}",
+        f"worker, PostgreSQL, Redis",
+        f"- Service, from the POST to `succeeded` (the run's finished_at; the client polls every "
+        f"{options.poll_seconds * 1000:.0f} ms to learn it, which does not count): {summary(service)}",
         f"- Baseline, the same GA in-process (same PyGAD, parameters, fitness source, starting population): "
         f"{summary(baseline)}",
         f"- Ratio of medians, service / baseline: {verdict(ratio, RATIO_TARGET)}",
@@ -218,7 +222,7 @@ def main() -> None:
         f"{'met' if statistics.median(pickups) <= PICKUP_TARGET else 'MISSED'})",
         f"- On the worker (Run.finished_at - Run.started_at): {summary([row['worker'] for row in timings])}; "
         f"the sandboxed child's CPU time: {summary([row['cpu'] for row in timings])}",
-        f"- Besides the worker's part (the POST, the queue, the last poll): "
+        f"- Besides the worker's part (the POST, the queue): "
         f"{summary([total - row['worker'] for total, row in zip(service, timings)])}; the POST's answer alone: "
         f"{summary(posts)}",
     ]
