@@ -41,8 +41,8 @@ def create_app(database_url: str | None = None) -> Flask:
     app = Flask(__name__)
     url = database_url or os.environ["VILVIK_DATABASE_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(url, "/nonexistent")
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
-                                               "json_serializer": lambda value: orjson.dumps(value).decode()}
+    # No check of pooled connections at all: the least a request can cost.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": lambda value: orjson.dumps(value).decode()}
     db.init_app(app)
 
     @app.post("/api/v1/imports/")

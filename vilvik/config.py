@@ -68,7 +68,9 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     JSON_SORT_KEYS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL's pooled connections are checked without a round trip (database.py); others
+    # are pinged on checkout.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
 
 
 def database_uri(url: str | None, instance_path: str) -> str:
@@ -116,6 +118,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config["DATABASE_URL"], app.instance_path)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    elif not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     if not config["REDIS_URL"]:
