@@ -5,7 +5,8 @@ import time
 import pytest
 from limits import parse
 
-from vilvik.extensions import limiter
+from vilvik.redis_connection import get_redis
+from vilvik.services.quotas import window_key
 
 from ..conftest import bearer
 from .test_imports import CURL_BODY
@@ -18,8 +19,8 @@ def post(client, secret, body=CURL_BODY):
 def prefill_day_window(app, user, used: int, daily: str) -> None:
     """Spend part of the day's window without waiting for hours to pass."""
     with app.app_context():
-        for _ in range(used):
-            limiter.limiter.hit(parse(daily), f"vilvik/imports/account/{user.id}")
+        window = parse(daily)
+        get_redis().set(window_key(user.id, window), used, ex=window.get_expiry())
 
 
 def assert_rate_limited(response, limit: int) -> int:
@@ -134,3 +135,30 @@ def test_a_failed_store_does_not_use_up_quota(app, client, key):
         db.session.execute(text("ALTER TABLE results RENAME COLUMN population_elsewhere TO population"))
         db.session.commit()
     assert post(client, key).headers["X-RateLimit-Remaining"] == "9"
+
+
+REFUSE_NAMED = {
+    "sqlite": ["CREATE TRIGGER refuse_named BEFORE INSERT ON results WHEN NEW.name = 'refused' "
+               "BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+    "postgresql": ["CREATE OR REPLACE FUNCTION refuse_named() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN IF NEW.name = 'refused' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$",
+                   "CREATE TRIGGER refuse_named BEFORE INSERT ON results FOR EACH ROW EXECUTE FUNCTION refuse_named()"],
+}
+
+
+def test_an_import_the_database_refuses_does_not_count(app, client, key):
+    from sqlalchemy import text
+
+    from vilvik.extensions import db
+
+    with app.app_context():
+        for statement in REFUSE_NAMED[db.engine.dialect.name]:
+            db.session.execute(text(statement))
+        db.session.commit()
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answered as in production: 500 in the envelope
+    refused = post(client, key, {**CURL_BODY, "name": "refused"})
+    assert refused.status_code == 500
+    assert refused.get_json()["error"]["code"] == "internal_error"
+    stored = post(client, key)
+    assert stored.status_code == 201
+    assert stored.headers["X-RateLimit-Remaining"] == "9"

@@ -13,7 +13,7 @@ from ..models import Result, Submission, User
 from . import idempotency
 from .import_rows import insert_import
 from .idempotency import StoredResponse
-from .quotas import account_lock, peek_import_quota, require_import_quota
+from .quotas import Reservation, account_lock, peek_import_quota, reserve_import
 
 
 def result_url(base_url: str, result: Result) -> str:
@@ -36,28 +36,43 @@ def create_import(user: User, data: dict[str, Any], *, base_url: str, idempotenc
                   request_fingerprint: str = "") -> StoredResponse:
     """Store a validated import, counted against the account's quota, or replay an earlier one.
 
-    The account lock makes the replay check, the quota and the insert one step for the account,
-    so concurrent imports can neither exceed the quota nor store a key's request twice.
+    The quota takes the import's place atomically, so concurrent imports never exceed it. With
+    an Idempotency-Key, the account lock makes the replay check and the insert one step, so
+    that concurrent retries store the request once.
     """
+    if not idempotency_key:
+        return _store(user, data, base_url)
     with account_lock(user):
-        if idempotency_key:
-            replay = idempotency.find_replay(user, idempotency_key, request_fingerprint)
-            if replay is not None:
-                return replace(replay, headers=peek_import_quota(user).headers())
-        pending = require_import_quota(user)
+        replay = idempotency.find_replay(user, idempotency_key, request_fingerprint)
+        if replay is not None:
+            return replace(replay, headers=peek_import_quota(user).headers())
+        return _store(user, data, base_url, idempotency_key, request_fingerprint)
+
+
+def _store(user: User, data: dict[str, Any], base_url: str, idempotency_key: str | None = None,
+           request_fingerprint: str = "") -> StoredResponse:
+    reservation = reserve_import(user)
+    try:
         submission_id, result_id = insert_import(db.session.connection(), user, data)
         response = StoredResponse(
             status=201,
             body={"id": submission_id, "result_id": result_id,
                   "result_url": result_page_url(base_url, result_id)},
             location=submission_resource_url(base_url, submission_id),
+            headers=reservation.state.headers(),
         )
         if idempotency_key:
             idempotency.remember(user, idempotency_key, request_fingerprint, response)
         db.session.commit()
-        try:
-            headers = pending.count().headers()
-        except redis.RedisError:  # stored is stored: answer 201, uncounted, rather than invite a retry
-            current_app.logger.warning("import %s stored but not counted: Redis failed", response.body["id"])
-            headers = {}
-    return replace(response, headers=headers)
+    except BaseException:
+        db.session.rollback()
+        _give_back(reservation)
+        raise
+    return response
+
+
+def _give_back(reservation: Reservation) -> None:
+    try:
+        reservation.refund()
+    except redis.RedisError:  # the place stays taken until its window ends
+        current_app.logger.warning("an import that was not stored still counts: Redis failed")

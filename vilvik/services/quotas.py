@@ -1,4 +1,11 @@
-"""Per-account import quotas by tier, counted in Redis through Flask-Limiter's rate limiter."""
+"""Per-account import quotas by tier: fixed windows counted in Redis.
+
+An import reserves its place in every window of its tier in one atomic step (a Lua script):
+all windows have room and each counts one more, or none counts. The import is then stored,
+and a failure to store gives the place back, so only stored imports count. The `limits`
+library that Flask-Limiter uses parses the windows; its counters take one round trip per
+window and operation and cannot test and count several windows as one step.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,47 @@ from flask import current_app
 from limits import RateLimitItem, parse_many
 
 from ..errors import RateLimited, ServiceUnavailable
-from ..extensions import limiter
 from ..models import User
 from ..redis_connection import get_redis
+
+# KEYS: a counter per window; ARGV: each window's limit and length in seconds, in turn.
+# Returns 1 if there was room (and every window counted the import), else 0; then each
+# window's count and milliseconds to its end (-2: the window has not started).
+RESERVE = """
+local room = 1
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[2 * i - 1]) then room = 0 end
+end
+local answer = {room}
+for i, key in ipairs(KEYS) do
+  local used
+  if room == 1 then
+    used = redis.call('INCR', key)
+    if used == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+  else
+    used = tonumber(redis.call('GET', key) or '0')
+  end
+  table.insert(answer, used)
+  table.insert(answer, redis.call('PTTL', key))
+end
+return answer
+"""
+# Each window's count and milliseconds to its end.
+PEEK = """
+local answer = {}
+for _, key in ipairs(KEYS) do
+  table.insert(answer, tonumber(redis.call('GET', key) or '0'))
+  table.insert(answer, redis.call('PTTL', key))
+end
+return answer
+"""
+# Give a reserved place back, in the windows that still run.
+REFUND = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
+end
+return 0
+"""
 
 
 @dataclass(frozen=True)
@@ -41,68 +86,59 @@ def import_limits(tier: str) -> list[RateLimitItem]:
     return [item for text in current_app.config["TIERS"][tier]["imports"] for item in parse_many(text)]
 
 
-def _identity(user: User) -> str:
+def window_key(user_id: int, item: RateLimitItem) -> str:
     # Prefixed like Flask-Limiter's own keys, so deployments sharing a Redis keep apart.
-    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}/imports/account/{user.id}"
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return f"{prefix}/imports/account/{user_id}/{item.amount}/{item.get_expiry()}"
 
 
-def _tightest(states: list[QuotaState]) -> tuple[QuotaState, bool]:
-    """The tightest window and whether every window still has room."""
+def _tightest(items: list[RateLimitItem], counts: list[int]) -> tuple[QuotaState, bool]:
+    """The tightest window and whether every window still has room. ``counts`` holds each
+    window's count and milliseconds to its end, in turn."""
+    now = time.time()
+    states = []
+    for index, item in enumerate(items):
+        used, remaining_ms = counts[2 * index], counts[2 * index + 1]
+        reset_at = now + (remaining_ms / 1000 if remaining_ms >= 0 else item.get_expiry())
+        states.append(QuotaState(item.amount, max(0, item.amount - used), reset_at))
     exhausted = [state for state in states if state.remaining == 0]
     if exhausted:
         return max(exhausted, key=lambda state: state.reset_at), False
     return min(states, key=lambda state: (state.remaining, state.reset_at)), True
 
 
-def _windows(user: User) -> list[tuple[RateLimitItem, QuotaState]]:
-    windows = []
-    for item in import_limits(user.tier):
-        stats = limiter.limiter.get_window_stats(item, _identity(user))
-        windows.append((item, QuotaState(item.amount, max(0, stats.remaining), stats.reset_time)))
-    return windows
-
-
 def peek_import_quota(user: User) -> QuotaState:
-    return _tightest([state for _, state in _windows(user)])[0]
+    items = import_limits(user.tier)
+    counts = get_redis().register_script(PEEK)(keys=[window_key(user.id, item) for item in items])
+    return _tightest(items, counts)[0]
 
 
 @dataclass(frozen=True)
-class PendingImport:
-    """An import the quota has room for, to be counted once it is stored.
+class Reservation:
+    """An import's place in every window of its tier, taken before it is stored."""
 
-    It holds everything counting needs, so counting after the commit reads nothing from the
-    database."""
+    keys: tuple[str, ...]
+    state: QuotaState  # with this import counted
 
-    identity: str
-    windows: tuple[tuple[RateLimitItem, QuotaState], ...]
-
-    def count(self) -> QuotaState:
-        """Count the stored import against every window.
-
-        Callers hold ``account_lock`` from ``require_import_quota`` to here, so no other import
-        of the account runs in between: the check and the count act as one step, only stored
-        imports are counted, and each window's state afterwards is its state before, less one.
-        """
-        now = time.time()
-        after = []
-        for item, state in self.windows:
-            limiter.limiter.hit(item, self.identity)
-            reset_at = state.reset_at if state.reset_at > now else now + item.get_expiry()  # a new window
-            after.append(QuotaState(state.limit, max(0, state.remaining - 1), reset_at))
-        return _tightest(after)[0]
+    def refund(self) -> None:
+        """The import was not stored: it does not count."""
+        get_redis().register_script(REFUND)(keys=list(self.keys))
 
 
-def require_import_quota(user: User) -> PendingImport:
-    """Raise 429 unless every window has room for one more import."""
-    windows = _windows(user)
-    state, has_room = _tightest([state for _, state in windows])
-    if not has_room:
+def reserve_import(user: User) -> Reservation:
+    """Count one import in every window of the account's tier, or raise 429 if one is full."""
+    items = import_limits(user.tier)
+    keys = [window_key(user.id, item) for item in items]
+    arguments = [value for item in items for value in (item.amount, item.get_expiry())]
+    room, *counts = get_redis().register_script(RESERVE)(keys=keys, args=arguments)
+    state, _ = _tightest(items, counts)
+    if not room:
         raise RateLimited(
             f"Import limit reached for the {user.tier} tier ({state.limit}); retry in {state.retry_after()} s.",
             details={"limit": state.limit, "tier": user.tier},
             headers={"Retry-After": str(state.retry_after()), **state.headers()},
         )
-    return PendingImport(_identity(user), tuple(windows))
+    return Reservation(tuple(keys), state)
 
 
 LOCK_RETRY_SECONDS = 0.005
@@ -115,7 +151,7 @@ def account_lock(user: User) -> Iterator[None]:
         f"vilvik:lock:account:{user.id}",
         timeout=60,
         blocking_timeout=current_app.config["IMPORT_LOCK_WAIT_SECONDS"],
-        # An import holds the lock for milliseconds: retrying every 100 ms (the default) would
+        # A create holds the lock for milliseconds: retrying every 100 ms (the default) would
         # idle a waiting web worker many times longer than the wait.
         sleep=LOCK_RETRY_SECONDS,
     )
