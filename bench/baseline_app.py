@@ -45,19 +45,19 @@ def create_app(database_url: str | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": lambda value: orjson.dumps(value).decode()}
     db.init_app(app)
 
-    @app.post("/api/v1/imports/")
-    def create():
-        row = BaselineImport(body=json.loads(request.get_data()))
+    def store(body: dict):
+        row = BaselineImport(body=body)
         db.session.add(row)
         db.session.commit()
         return jsonify({"id": row.id}), 201
 
+    @app.post("/api/v1/imports/")
+    def create():
+        return store(json.loads(request.get_data()))
+
     @app.post("/large")
     def create_large():
-        row = BaselineImport(body=orjson.loads(request.get_data()))
-        db.session.add(row)
-        db.session.commit()
-        return jsonify({"id": row.id}), 201
+        return store(orjson.loads(request.get_data()))
 
     @app.get("/api/v1/health")
     def health():
