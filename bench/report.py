@@ -34,7 +34,8 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 def summary(values: Sequence[float], unit: str = "s", scale: float = 1.0, digits: int = 3) -> str:
     """"median X (spread A to B)" in ``unit``."""
     scaled = [value * scale for value in values]
-    return (f"median {statistics.median(scaled):.{digits}f} {unit} "
+    unit = f" {unit}" if unit else ""
+    return (f"median {statistics.median(scaled):.{digits}f}{unit} "
             f"(spread {min(scaled):.{digits}f} to {max(scaled):.{digits}f}, n={len(scaled)})")
 
 
