@@ -70,6 +70,21 @@ def _insert_old_result(connection) -> None:
         "best_solution_fitness, fitness_value, best_solutions_fitness, history_preview, generations_completed, "
         "best_solution_generation, population, created_at) VALUES (1, 'res0000001', 1, 'imported', 'old', false, "
         "'[1.5, 2]', '3.5', 3.5, '[1.0, 2.0, 3.5]', '[1.0, 3.5]', 2, 2, '[[1.5, 2], [0.25, -1]]', CURRENT_TIMESTAMP)"))
+    # Everything that points at a result must still point at it afterwards.
+    connection.execute(text(
+        "INSERT INTO results (id, public_id, submission_id, kind, name, is_shared, best_solution, "
+        "best_solution_fitness, fitness_value, best_solutions_fitness, history_preview, generations_completed, "
+        "best_solution_generation, continued_from_id, created_at) VALUES (2, 'res0000002', 1, 'verified', 'old', "
+        "false, '[1.5, 2]', '3.5', 3.5, '[3.5]', '[3.5]', 2, 2, 1, CURRENT_TIMESTAMP)"))
+    connection.execute(text(
+        "INSERT INTO runs (id, public_id, submission_id, mode, status, version, num_generations, starting_note, "
+        "progress_generation, progress_history, output, sandbox_layers, result_id, created_at) VALUES "
+        "(1, 'run000000001', 1, 'rerun', 'succeeded', 1, 2, '', 2, '[]', '', '[]', 2, CURRENT_TIMESTAMP)"))
+    connection.execute(text("UPDATE submissions SET current_result_id = 2, parent_result_id = 1"))
+
+
+LINKS = ("SELECT (SELECT current_result_id FROM submissions), (SELECT parent_result_id FROM submissions), "
+         "(SELECT result_id FROM runs), (SELECT continued_from_id FROM results WHERE id = 2)")
 
 
 def test_the_migration_keeps_older_rows_and_downgrades_newer_ones(tmp_path, database_url, redis_url):
@@ -85,6 +100,8 @@ def test_the_migration_keeps_older_rows_and_downgrades_newer_ones(tmp_path, data
             with db.engine.begin() as connection:
                 _insert_old_result(connection)
             upgrade(directory=directory)
+            with db.engine.connect() as connection:
+                assert tuple(connection.execute(text(LINKS)).one()) == (2, 1, 2, 1)
 
             old = db.session.get(Result, 1)
             assert same(old.population, [[1.5, 2], [0.25, -1]])
@@ -98,7 +115,9 @@ def test_the_migration_keeps_older_rows_and_downgrades_newer_ones(tmp_path, data
 
             downgrade(directory=directory, revision="0002")
             with db.engine.connect() as connection:
-                row = connection.execute(text("SELECT population, best_solutions_fitness FROM results")).one()
+                assert tuple(connection.execute(text(LINKS)).one()) == (2, 1, 2, 1)
+                row = connection.execute(text("SELECT population, best_solutions_fitness FROM results "
+                                              "WHERE id = 1")).one()
             assert [json.loads(value) if isinstance(value, str) else value for value in row] == [
                 [[0.5, 1.5], [2.5, -3.0]], [1.0, 2.0, 3.5]]
         finally:
