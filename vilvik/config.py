@@ -73,6 +73,9 @@ class DefaultConfig:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
 
 
+POSTGRESQL_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10, "keepalives_count": 6}
+
+
 def database_uri(url: str | None, instance_path: str) -> str:
     """SQLAlchemy URI for VILVIK_DATABASE_URL; PostgreSQL URLs use the psycopg 3 driver."""
     if not url:
@@ -118,7 +121,11 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config["DATABASE_URL"], app.instance_path)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    elif not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    elif config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # An idle pooled connection whose server vanished is found within about two minutes.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": POSTGRESQL_KEEPALIVES,
+                                               **config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    else:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = instance_secret_key(app.instance_path)

@@ -26,13 +26,16 @@ def _check_closed_by_server(dbapi_connection, connection_record, connection_prox
     last words (a restart, a terminated backend, an idle timeout) and closed it.
 
     Looking costs no round trip, unlike a ping on every checkout; the pool replaces the
-    connection (SQLAlchemy's custom pessimistic disconnect handling). A connection lost without
-    a word from the server fails its request instead, and the pool starts afresh."""
+    connection (SQLAlchemy's custom pessimistic disconnect handling). A peer that vanished
+    without a word (a firewall's idle timeout) is found by TCP keepalives (config.py), which
+    make the socket report an error the same way."""
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    except (OSError, ValueError, AttributeError) as error:
+        watch = select.poll()  # poll, not select: descriptors may be numbered past 1023
+        watch.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+        closed = bool(watch.poll(0))
+    except Exception as error:  # a connection psycopg already knows is lost, among others
         raise DisconnectionError(f"pooled connection unusable: {error}") from error
-    if readable:
+    if closed:
         raise DisconnectionError("the server closed the pooled connection")
 
 
