@@ -54,3 +54,13 @@ def test_simultaneous_retries_with_one_idempotency_key_store_one_import(app, liv
     assert {response.status_code for response in responses} == {201}
     assert len({response.json()["id"] for response in responses}) == 1
     assert count_rows(app, Submission) == 1
+
+
+def test_simultaneous_imports_with_keys_of_their_own_are_each_stored_once(app, live_server, make_user, make_key):
+    secret = make_key(make_user("premium"))
+    responses = fire(live_server, [{"headers": {**bearer(secret), "Idempotency-Key": f"sdk-{index}"}}
+                                   for index in range(40)])
+    assert [response.status_code for response in responses] == [201] * 40
+    assert len({response.json()["id"] for response in responses}) == 40
+    assert count_rows(app, Result) == 40
+    assert responses[-1].headers["X-RateLimit-Remaining"] in {str(60 - count) for count in range(1, 41)}

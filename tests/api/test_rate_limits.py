@@ -5,6 +5,7 @@ import time
 import pytest
 from limits import parse
 
+from vilvik.errors import RateLimited
 from vilvik.redis_connection import get_redis
 from vilvik.services.quotas import window_key
 
@@ -20,7 +21,9 @@ def prefill_day_window(app, user, used: int, daily: str) -> None:
     """Spend part of the day's window without waiting for hours to pass."""
     with app.app_context():
         window = parse(daily)
-        get_redis().set(window_key(user.id, window), used, ex=window.get_expiry())
+        key = window_key(user.id, window)
+        get_redis().hset(key, mapping={"count": used, "id": "prefilled"})
+        get_redis().expire(key, window.get_expiry())
 
 
 def assert_rate_limited(response, limit: int) -> int:
@@ -162,3 +165,20 @@ def test_an_import_the_database_refuses_does_not_count(app, client, key):
     stored = post(client, key)
     assert stored.status_code == 201
     assert stored.headers["X-RateLimit-Remaining"] == "9"
+
+
+def test_a_refund_never_takes_from_the_next_window(app, user):
+    from vilvik.extensions import db
+    from vilvik.models import User
+    from vilvik.services.quotas import reserve_import
+
+    app.config["TIERS"] = {**app.config["TIERS"], "free": {**app.config["TIERS"]["free"], "imports": ["2 per second"]}}
+    with app.app_context():
+        user = db.session.get(User, user.id)
+        slow = reserve_import(user)  # its import takes longer than its window
+        time.sleep(1.2)
+        reserve_import(user)
+        slow.refund()  # counted in the window that ended: nothing to give back in this one
+        reserve_import(user)
+        with pytest.raises(RateLimited):
+            reserve_import(user)

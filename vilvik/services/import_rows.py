@@ -72,14 +72,15 @@ INSERT_SUBMISSION = insert(SUBMISSIONS).returning(SUBMISSIONS.c.id)
 INSERT_VERSION = insert(VERSIONS)
 INSERT_RESULT = insert(RESULTS).returning(RESULTS.c.id)
 SET_CURRENT_RESULT = (update(SUBMISSIONS).where(SUBMISSIONS.c.id == bindparam("submission"))
-                      .values(current_result_id=bindparam("result")))
+                      .values(current_result_id=bindparam("result"), updated_at=bindparam("updated")))
 
 
 def _insert_in_four_statements(connection: Connection, values: dict[str, dict[str, Any]]) -> None:
     submission_id = connection.execute(INSERT_SUBMISSION, values["submission"]).scalar_one()
     connection.execute(INSERT_VERSION, {**values["version"], "submission_id": submission_id})
     result_id = connection.execute(INSERT_RESULT, {**values["result"], "submission_id": submission_id}).scalar_one()
-    connection.execute(SET_CURRENT_RESULT, {"submission": submission_id, "result": result_id})
+    connection.execute(SET_CURRENT_RESULT, {"submission": submission_id, "result": result_id,
+                                            "updated": values["submission"]["updated_at"]})
 
 
 def _one_statement_insert():

@@ -37,12 +37,13 @@ def create_import(user: User, data: dict[str, Any], *, base_url: str, idempotenc
     """Store a validated import, counted against the account's quota, or replay an earlier one.
 
     The quota takes the import's place atomically, so concurrent imports never exceed it. With
-    an Idempotency-Key, the account lock makes the replay check and the insert one step, so
-    that concurrent retries store the request once.
+    an Idempotency-Key, a lock on the account and that key makes the replay check and the
+    insert one step, so that concurrent retries store the request once; other imports of the
+    account do not wait for it.
     """
     if not idempotency_key:
         return _store(user, data, base_url)
-    with account_lock(user):
+    with account_lock(user, scope=f"imports:{idempotency_key}"):
         replay = idempotency.find_replay(user, idempotency_key, request_fingerprint)
         if replay is not None:
             return replace(replay, headers=peek_import_quota(user).headers())
@@ -65,8 +66,10 @@ def _store(user: User, data: dict[str, Any], base_url: str, idempotency_key: str
             idempotency.remember(user, idempotency_key, request_fingerprint, response)
         db.session.commit()
     except BaseException:
-        db.session.rollback()
-        _give_back(reservation)
+        try:
+            db.session.rollback()
+        finally:
+            _give_back(reservation)
         raise
     return response
 
