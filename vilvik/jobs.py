@@ -6,7 +6,7 @@ import signal
 import time
 
 from flask import Flask, current_app
-from rq import Queue, SimpleWorker
+from rq import Queue, SimpleWorker, get_current_job
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError, StopRequested
 from rq.job import Job
@@ -98,7 +98,8 @@ def _execute_run(run_id: int) -> str:
 
     child = None
     try:
-        child = STANDBY.take(policy)
+        current = get_current_job()
+        child = STANDBY.take(policy, job_id=current.id if current is not None else None)
         outcome = run_job(job, policy, on_progress=on_progress, should_cancel=should_cancel, child=child)
     except Exception:
         current_app.logger.exception("run %s could not be completed", run_id)
@@ -150,7 +151,7 @@ class RunWorker(SimpleWorker):
     def kill_horse(self, sig: signal.Signals = signal.SIGKILL) -> None:
         """RQ's stop-job command: kill the sandbox child running the job (the job then stores
         the run as it stands: cancelled)."""
-        STANDBY.stop_serving()
+        STANDBY.stop_serving(self._stopped_job_id)
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()

@@ -107,10 +107,12 @@ def start_child(policy: Policy) -> Child:
     """Start a child that confines itself per ``policy`` and then waits for its job on stdin."""
     confinement = confinement_of(policy)
     scratch = _make_scratch(policy.unprivileged_user)
-    log = tempfile.TemporaryFile(dir=SCRATCH_ROOT)
-    read_fd, write_fd = os.pipe()
+    log = None
+    read_fd = write_fd = -1
     token = secrets.token_hex(16)
     try:
+        log = tempfile.TemporaryFile(dir=SCRATCH_ROOT)
+        read_fd, write_fd = os.pipe()
         drop_privileges = unprivileged_user_can_run(policy.unprivileged_user)
         started = time.monotonic()
         process = subprocess.Popen(
@@ -119,9 +121,11 @@ def start_child(policy: Policy) -> Child:
             close_fds=True, pass_fds=(write_fd,), start_new_session=True,
         )
     except BaseException:
-        os.close(read_fd)
-        os.close(write_fd)
-        log.close()
+        for descriptor in (read_fd, write_fd):
+            if descriptor >= 0:
+                os.close(descriptor)
+        if log is not None:
+            log.close()
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     os.close(write_fd)  # pass_fds kept its number in the child

@@ -21,6 +21,7 @@ class Standby:
         self._lock = threading.Lock()
         self._waiting: Child | None = None
         self._serving: Child | None = None
+        self._serving_job: str | None = None
 
     def prepare(self, policy: Policy) -> None:
         """Start the next job's child now, unless one confined for ``policy`` already waits.
@@ -38,9 +39,9 @@ class Standby:
         with self._lock:
             self._waiting = child
 
-    def take(self, policy: Policy) -> Child:
-        """The child for one job: the waiting one when it fits ``policy``, else one started now.
-        It is never handed out again."""
+    def take(self, policy: Policy, job_id: str | None = None) -> Child:
+        """The child for one job (``job_id``, which stop_serving names): the waiting one when it
+        fits ``policy``, else one started now. It is never handed out again."""
         with self._lock:
             child, self._waiting = self._waiting, None
         if child is not None and not child.fits(policy):
@@ -49,21 +50,24 @@ class Standby:
         if child is None:
             child = start_child(policy)
         with self._lock:
-            self._serving = child
+            self._serving, self._serving_job = child, job_id
         return child
 
     def release(self, child: Child) -> None:
         """The job of ``child`` is over (run_job has killed and reaped it)."""
         with self._lock:
             if self._serving is child:
-                self._serving = None
+                self._serving = self._serving_job = None
 
-    def stop_serving(self) -> bool:
-        """Kill the child serving the current job, if any (from any thread); the job then ends
-        as a child killed. Returns whether there was one."""
+    def stop_serving(self, job_id: str | None = None) -> bool:
+        """Kill the child serving the current job, if any, and only if that job is ``job_id``
+        when one is named (a stop request may arrive as the next job starts); from any thread.
+        The job then ends as a child killed. Returns whether there was one."""
         with self._lock:
             child = self._serving
             if child is None or child.process.returncode is not None:
+                return False
+            if job_id is not None and job_id != self._serving_job:
                 return False
             child.kill()
             return True
