@@ -56,6 +56,7 @@ end
 request = function()
   counter = counter + 1
   wrk.headers["Authorization"] = "Bearer " .. keys[first + (counter %% share) + 1]
+  %(idempotency)s
   return wrk.format()
 end
 done = function(summary, latency, requests)
@@ -72,6 +73,10 @@ WRK_THREADS = 2
 # Researchers importing at once: four accounts a connection, so that one account's imports
 # rarely overlap (when they do, the account lock makes them wait for each other).
 ACCOUNTS_PER_CONNECTION = 4
+
+
+# A fresh Idempotency-Key for each import, as the SDK sends.
+KEYED = 'wrk.headers["Idempotency-Key"] = string.format("%d-%d-%d", first, counter, math.random(1, 1e9))'
 
 
 def lua_string(text: str) -> str:
@@ -121,12 +126,15 @@ def main() -> None:
     reset_table(options.database_url)
     keys = create_keys(app, options.connections * ACCOUNTS_PER_CONNECTION)
     folder = Path(tempfile.mkdtemp(prefix="vilvik-bench-wrk-"))
-    script = folder / "import.lua"
-    script.write_text(WRK_SCRIPT % {"body": lua_string(json.dumps(SPEC_EXAMPLE)),
-                                    "keys": "{" + ", ".join(lua_string(key) for key in keys) + "}",
-                                    "threads": WRK_THREADS})
+    scripts = {}
+    for name, idempotency in (("plain", ""), ("keyed", KEYED)):
+        scripts[name] = folder / f"{name}.lua"
+        scripts[name].write_text(WRK_SCRIPT % {"body": lua_string(json.dumps(SPEC_EXAMPLE)),
+                                               "keys": "{" + ", ".join(lua_string(key) for key in keys) + "}",
+                                               "threads": WRK_THREADS, "idempotency": idempotency})
+    script = scripts["plain"]
     env = service_env(options.database_url, options.redis_url, TIERS=json.dumps(bench_tiers()))
-    runs: dict[str, list[dict]] = {"service": [], "baseline": []}
+    runs: dict[str, list[dict]] = {"service": [], "baseline": [], "service, keyed": []}
     # One worker beside the web, as deployed; it idles (imports queue nothing).
     with workers(env), gunicorn("vilvik:create_app()", env, workers=options.web_workers,
                                                              threads=options.web_threads) as service_url, \
@@ -137,6 +145,7 @@ def main() -> None:
         for _ in range(options.rounds):
             runs["baseline"].append(drive(baseline_url, script, options.seconds, options.connections))
             runs["service"].append(drive(service_url, script, options.seconds, options.connections))
+            runs["service, keyed"].append(drive(service_url, scripts["keyed"], options.seconds, options.connections))
 
     def medians(name: str, key: str) -> float:
         return statistics.median(run[key] for run in runs[name])
@@ -147,12 +156,13 @@ def main() -> None:
     lines = [
         f"wrk: {options.connections} connections over {len(keys)} Premium accounts, {options.rounds} rounds of "
         f"{options.seconds} s alternating baseline and service; gunicorn {options.web_workers} workers of {options.web_threads} thread(s) each, "
-        "PostgreSQL, Redis, one idle RQ worker. The body is the spec's curl example.",
+        "PostgreSQL, Redis, one idle RQ worker. The body is the spec's curl example; \"service, keyed\" sends "
+        "it with an Idempotency-Key of its own each time, as the SDK does (no target: for comparison).",
         "",
         "| | requests/s | p50 latency | p99 latency | non-2xx or socket errors |",
         "|---|---|---|---|---|",
     ]
-    for name in ("service", "baseline"):
+    for name in ("service", "baseline", "service, keyed"):
         items = runs[name]
         lines.append(f"| {name} | {summary([run['rps'] for run in items], '', digits=1)} | "
                      f"{summary([run['p50_us'] for run in items], 'ms', 1e-3, 1)} | "
