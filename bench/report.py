@@ -69,8 +69,9 @@ def machine() -> str:
             f"Python {platform.python_version()}; commit {commit or 'unknown'}")
 
 
-def write_section(name: str, title: str, command: str, lines: Sequence[str]) -> None:
-    """Print the section and put it in docs/PERFORMANCE.md, replacing its previous run."""
+def write_section(name: str, title: str, command: str, lines: Sequence[str], write: bool = True) -> None:
+    """Print the section and (unless ``write`` is false) put it in docs/PERFORMANCE.md, replacing
+    its previous run."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body = "\n".join([
         f"<!-- bench:{name} -->",
@@ -84,6 +85,8 @@ def write_section(name: str, title: str, command: str, lines: Sequence[str]) -> 
         f"<!-- /bench:{name} -->",
     ])
     print(body)
+    if not write:
+        return
     PERFORMANCE.parent.mkdir(exist_ok=True)
     text = PERFORMANCE.read_text() if PERFORMANCE.exists() else HEADER
     pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)

@@ -226,10 +226,7 @@ def main() -> None:
         f"{summary([total - row['worker'] for total, row in zip(service, timings)])}; the POST's answer alone: "
         f"{summary(posts)}",
     ]
-    if options.write:
-        write_section("runs", "Server runs: a continued run against the same GA in-process", command_line(), lines)
-    else:
-        print("\n".join(lines))
+    write_section("runs", "Server runs: a continued run against the same GA in-process", command_line(), lines, write=options.write)
 
 
 if __name__ == "__main__":

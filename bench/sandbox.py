@@ -104,10 +104,7 @@ def main() -> None:
         f"- Whether the unprivileged user can run the interpreter (asked once per worker process, when it "
         f"starts its first child): {probe * 1000:.0f} ms",
     ]
-    if options.write:
-        write_section("sandbox", "Sandbox: the fixed cost of a job", command_line(), lines)
-    else:
-        print("\n".join(lines))
+    write_section("sandbox", "Sandbox: the fixed cost of a job", command_line(), lines, write=options.write)
 
 
 if __name__ == "__main__":
