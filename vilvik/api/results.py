@@ -24,7 +24,7 @@ def index():
     """Newest first; rows leave out the arrays that can be large (get one result for them)."""
     page = pages.list_results(current_account(), query_args(ResultListArgs()))
     base = public_base_url()
-    rows = [{**ResultSummarySchema().dump(row), "result_url": result_url(base, row)} for row in page.rows]
+    rows = [{**ResultSummarySchema().dump(row), "result_url": result_url(base, row.public_id)} for row in page.rows]
     return jsonify(envelope(page, rows))
 
 

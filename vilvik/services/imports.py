@@ -9,26 +9,20 @@ import redis
 from flask import current_app
 
 from ..extensions import db
-from ..models import Result, Submission, User
+from ..models import User
 from . import idempotency
 from .import_rows import insert_import
 from .idempotency import StoredResponse
 from .quotas import Reservation, account_lock, peek_import_quota, reserve_import
 
 
-def result_url(base_url: str, result: Result) -> str:
-    return result_page_url(base_url, result.public_id)
-
-
-def result_page_url(base_url: str, result_public_id: str) -> str:
+def result_url(base_url: str, result_public_id: str) -> str:
+    """The result's page on the dashboard."""
     return f"{base_url}/app/result/{result_public_id}/"
 
 
-def submission_api_url(base_url: str, submission: Submission) -> str:
-    return submission_resource_url(base_url, submission.public_id)
-
-
-def submission_resource_url(base_url: str, submission_public_id: str) -> str:
+def submission_url(base_url: str, submission_public_id: str) -> str:
+    """The submission's API resource."""
     return f"{base_url}/api/v1/submissions/{submission_public_id}"
 
 
@@ -58,8 +52,8 @@ def _store(user: User, data: dict[str, Any], base_url: str, idempotency_key: str
         response = StoredResponse(
             status=201,
             body={"id": submission_id, "result_id": result_id,
-                  "result_url": result_page_url(base_url, result_id)},
-            location=submission_resource_url(base_url, submission_id),
+                  "result_url": result_url(base_url, result_id)},
+            location=submission_url(base_url, submission_id),
             headers=reservation.state.headers(),
         )
         if idempotency_key:

@@ -50,13 +50,12 @@ for i, key in ipairs(KEYS) do
 end
 return answer
 """
-# Each window's count and milliseconds to its end.
+# Each window's count and milliseconds to its end, in turn.
 PEEK = """
 local answer = {}
 for _, key in ipairs(KEYS) do
   table.insert(answer, tonumber(redis.call('HGET', key, 'count') or '0'))
   table.insert(answer, redis.call('PTTL', key))
-  table.insert(answer, '')
 end
 return answer
 """
@@ -100,29 +99,24 @@ def window_key(user_id: int, item: RateLimitItem) -> str:
     return f"{prefix}/imports/account/{user_id}/{item.amount}/{item.get_expiry()}/window"
 
 
-def _tightest(items: list[RateLimitItem], answer: list) -> tuple[QuotaState, bool]:
-    """The tightest window and whether every window still has room. ``answer`` holds each
-    window's count, milliseconds to its end and id, in turn."""
+def _tightest(items: list[RateLimitItem], windows: list[tuple[int, int]]) -> tuple[QuotaState, bool]:
+    """The tightest window and whether every window still has room; ``windows`` holds each
+    window's count and milliseconds to its end (negative: not started)."""
     now = time.time()
     states = []
-    for index, item in enumerate(items):
-        used, remaining_ms = int(answer[3 * index]), int(answer[3 * index + 1])
+    for item, (used, remaining_ms) in zip(items, windows):
         reset_at = now + (remaining_ms / 1000 if remaining_ms >= 0 else item.get_expiry())
-        states.append(QuotaState(item.amount, max(0, item.amount - used), reset_at))
+        states.append(QuotaState(item.amount, max(0, item.amount - int(used)), reset_at))
     exhausted = [state for state in states if state.remaining == 0]
     if exhausted:
         return max(exhausted, key=lambda state: state.reset_at), False
     return min(states, key=lambda state: (state.remaining, state.reset_at)), True
 
 
-def _window_ids(answer: list) -> tuple[str, ...]:
-    return tuple(value.decode() if isinstance(value, bytes) else str(value) for value in answer[2::3])
-
-
 def peek_import_quota(user: User) -> QuotaState:
     items = import_limits(user.tier)
     answer = get_redis().register_script(PEEK)(keys=[window_key(user.id, item) for item in items])
-    return _tightest(items, answer)[0]
+    return _tightest(items, list(zip(answer[::2], answer[1::2])))[0]
 
 
 @dataclass(frozen=True)
@@ -144,14 +138,15 @@ def reserve_import(user: User) -> Reservation:
     keys = [window_key(user.id, item) for item in items]
     arguments = [secrets.token_hex(8), *(value for item in items for value in (item.amount, item.get_expiry()))]
     room, *answer = get_redis().register_script(RESERVE)(keys=keys, args=arguments)
-    state, _ = _tightest(items, answer)
+    state, _ = _tightest(items, list(zip(answer[::3], answer[1::3])))
+    window_ids = tuple(value.decode() if isinstance(value, bytes) else str(value) for value in answer[2::3])
     if not room:
         raise RateLimited(
             f"Import limit reached for the {user.tier} tier ({state.limit}); retry in {state.retry_after()} s.",
             details={"limit": state.limit, "tier": user.tier},
             headers={"Retry-After": str(state.retry_after()), **state.headers()},
         )
-    return Reservation(tuple(keys), _window_ids(answer), state)
+    return Reservation(tuple(keys), window_ids, state)
 
 
 LOCK_RETRY_SECONDS = 0.005
